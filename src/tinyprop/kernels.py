@@ -1,0 +1,56 @@
+"""Array-level kernels shared by the autograd and the manual engines.
+
+Each function takes and returns raw arrays through the backend's array module
+``xp``; nothing here knows about Tensors. The math of numerically delicate
+functions (softmax, log-softmax, log-sum-exp, sigmoid, softplus) is written once
+here so both engines compute exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+from .backend import xp
+
+
+def logsumexp(x, axis=-1, keepdims=False):
+    """Stable ``log(sum(exp(x)))`` along ``axis`` (shifts by the max first)."""
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else xp.squeeze(out, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """Stable log-softmax: ``x - logsumexp(x)`` along ``axis``."""
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+def softmax(x, axis=-1):
+    """Stable softmax: subtract the row max before exponentiating (seed 000)."""
+    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def softmax_backward(y, grad, axis=-1):
+    """Jacobian-vector product of softmax given its output ``y``: ``y * (g - sum(g*y))``."""
+    return y * (grad - xp.sum(grad * y, axis=axis, keepdims=True))
+
+
+def sigmoid(x):
+    """Logistic function that never overflows: uses ``exp(-|x|)``."""
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def softplus(x):
+    """``log(1 + exp(x))`` computed without overflow."""
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def tanh_backward(y, grad):
+    """Derivative of tanh from its output: ``grad * (1 - y**2)``."""
+    return grad * (1 - y * y)
+
+
+def sigmoid_backward(y, grad):
+    """Derivative of sigmoid from its output: ``grad * y * (1 - y)``."""
+    return grad * y * (1 - y)
