@@ -1,0 +1,165 @@
+"""Checks run at the data package's public entry points.
+
+Every error says what was expected, what was got and how to fix it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from ..backend import resolve_generator
+
+
+def check_generator(seed, name: str = "seed") -> np.random.Generator:
+    """Return a Generator from an int seed (>= 0) or a Generator; ``None`` means the default.
+
+    >>> int(check_generator(0).integers(10)) == int(check_generator(0).integers(10))
+    True
+    """
+    if isinstance(seed, bool) or (
+        seed is not None and not isinstance(seed, (int, np.integer, np.random.Generator))
+    ):
+        raise TypeError(
+            f"{name} must be an int >= 0, a numpy.random.Generator or None, "
+            f"got {type(seed).__name__} {seed!r}; pass e.g. {name}=0"
+        )
+    if isinstance(seed, (int, np.integer)) and seed < 0:
+        raise ValueError(f"{name} must be >= 0, got {seed}; pass a non-negative int")
+    return resolve_generator(seed)
+
+
+def check_positive_int(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int after checking it is an integer >= ``minimum``.
+
+    >>> check_positive_int(3, "batch_size")
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(
+            f"{name} must be an int >= {minimum}, got {type(value).__name__} {value!r}; "
+            f"pass e.g. {name}={max(minimum, 1)}"
+        )
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_count(value, name: str, n: int) -> int:
+    """Turn a size given as a count (int) or a fraction (float in [0, 1)) of ``n`` into a count.
+
+    >>> check_count(0.25, "test_size", 100), check_count(10, "val_size", 100)
+    (25, 10)
+    """
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an int count or a float fraction, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        if not 0 <= value <= n:
+            raise ValueError(
+                f"{name} must be a count between 0 and {n} (the samples available), "
+                f"got {value}; pass a smaller count or a fraction such as 0.2"
+            )
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        if not (math.isfinite(value) and 0.0 <= value < 1.0):
+            raise ValueError(
+                f"{name} as a fraction must be in [0, 1), got {value}; pass e.g. {name}=0.2"
+            )
+        return int(round(float(value) * n))
+    raise TypeError(
+        f"{name} must be an int count or a float fraction, got {type(value).__name__} {value!r}"
+    )
+
+
+def check_numeric(X, name: str = "X") -> np.ndarray:
+    """Return ``X`` as a non-empty numeric array without NaN or infinity.
+
+    The finiteness check is one float64 sum; the exact scan runs only when it is not finite.
+
+    >>> check_numeric([[0.0, 1.0]]).shape
+    (1, 2)
+    """
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must be a numeric array (bool, int, uint or float), got dtype {arr.dtype}; "
+            "convert it with np.asarray(X, dtype=np.float32)"
+        )
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have a sample axis, got a 0-d array; pass X.reshape(1, -1)")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one sample, got shape {arr.shape}")
+    if arr.dtype.kind == "f" and not math.isfinite(float(arr.sum(dtype=np.float64))):
+        n_nan = int(np.isnan(arr).sum())
+        n_inf = int(np.isinf(arr).sum())
+        if n_nan or n_inf:
+            bad = np.argwhere(~np.isfinite(arr))[0]
+            raise ValueError(
+                f"{name} must be finite, got {n_nan} NaN and {n_inf} infinite value(s) "
+                f"(first at index {tuple(int(i) for i in bad)}); remove or impute them first"
+            )
+    return arr
+
+
+def check_labels(y, name: str = "y", n_classes: int | None = None) -> np.ndarray:
+    """Return ``y`` as a 1-D int64 array of class indices (in ``0..n_classes-1`` if given).
+
+    >>> check_labels([0, 2, 1], n_classes=3).dtype
+    dtype('int64')
+    """
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D class indices, got shape {arr.shape}; "
+            "for one-hot targets use y.argmax(axis=1)"
+        )
+    if arr.dtype.kind == "f":
+        if arr.size and not np.array_equal(arr, np.round(arr)):
+            raise ValueError(f"{name} must hold whole class indices, got non-integer floats")
+    elif arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
+    arr = arr.astype(np.int64, copy=False)
+    if arr.size and n_classes is not None:
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < 0 or hi >= n_classes:
+            raise ValueError(
+                f"{name} must hold class indices in 0..{n_classes - 1}, got values in {lo}..{hi}; "
+                "check the labels file or pass the right n_classes"
+            )
+    elif arr.size and int(arr.min()) < 0:
+        raise ValueError(f"{name} must hold class indices >= 0, got {int(arr.min())}")
+    return arr
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
+    """Write a file atomically: ``write(f)`` into a temp file beside it, fsync, ``os.replace``.
+
+    Nothing is left half-written: on any error the temp file is removed.
+
+    >>> import tempfile; p = Path(tempfile.mkdtemp()) / "a.bin"
+    >>> atomic_write(p, lambda f: f.write(b"hi")).read_bytes()
+    b'hi'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path

@@ -1,0 +1,157 @@
+"""Download the four MNIST files, verified by SHA-256, written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+MNIST_MIRRORS: tuple[str, ...] = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+"""Base URLs tried in order (PyTorch's and TensorFlow's mirrors of LeCun's files)."""
+
+MNIST_SHA256: dict[str, str] = {
+    "train-images-idx3-ubyte.gz": (
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
+    ),
+    "train-labels-idx1-ubyte.gz": (
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
+    ),
+    "t10k-images-idx3-ubyte.gz": (
+        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"
+    ),
+    "t10k-labels-idx1-ubyte.gz": (
+        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
+    ),
+}
+"""SHA-256 of the four original gzipped MNIST files."""
+
+MAX_DOWNLOAD_BYTES = 64 << 20
+"""A download is cut off past this size (the largest MNIST file is about 9.5 MiB)."""
+
+
+class DownloadError(OSError):
+    """Every mirror failed for a file; the message lists each URL, its error and the fix."""
+
+
+def default_data_dir(name: str = "mnist") -> Path:
+    """``$TINYPROP_DATA/<name>`` when ``TINYPROP_DATA`` is set, else ``~/.cache/tinyprop/<name>``.
+
+    >>> default_data_dir("mnist").name
+    'mnist'
+    """
+    env = os.environ.get("TINYPROP_DATA")
+    base = Path(env).expanduser() if env else Path.home() / ".cache" / "tinyprop"
+    return base / name
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fetch(url: str, out: BinaryIO, timeout: float, max_bytes: int = MAX_DOWNLOAD_BYTES) -> str:
+    """Stream ``url`` into ``out``; return the SHA-256 hex digest of what was written."""
+    import urllib.request
+
+    h = hashlib.sha256()
+    n = 0
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (scheme checked)
+        while block := response.read(1 << 16):
+            n += len(block)
+            if n > max_bytes:
+                raise OSError(f"response larger than {max_bytes:,} bytes; not an MNIST file")
+            h.update(block)
+            out.write(block)
+    return h.hexdigest()
+
+
+def _check_mirrors(mirrors: Iterable[str] | None) -> list[str]:
+    if mirrors is None:
+        return list(MNIST_MIRRORS)
+    if isinstance(mirrors, str):
+        mirrors = [mirrors]
+    out = []
+    for m in mirrors:
+        scheme = urllib.parse.urlsplit(str(m)).scheme
+        if scheme not in ("http", "https"):
+            raise ValueError(
+                f"mirror URLs must start with http:// or https://, got {m!r}; "
+                "for local files copy them into the data directory instead"
+            )
+        out.append(str(m) if str(m).endswith("/") else str(m) + "/")
+    if not out:
+        raise ValueError("mirrors must name at least one base URL, got an empty list")
+    return out
+
+
+def download_mnist(
+    root: str | os.PathLike | None = None,
+    *,
+    mirrors: Iterable[str] | None = None,
+    timeout: float = 30.0,
+    force: bool = False,
+    checksums: Mapping[str, str] | None = None,
+) -> Path:
+    """Download the four MNIST ``.gz`` files into ``root`` (default ``default_data_dir()``).
+
+    Each file goes to a temp file, is checked against ``checksums`` (default
+    ``MNIST_SHA256``), then renamed into place; files already there with the right checksum
+    are kept unless ``force``. ``mirrors`` (base URLs) are tried in order. If every mirror
+    fails for a file, ``DownloadError`` (an ``OSError``) lists each URL and error and says
+    where to put the files by hand. Returns the directory, ready for ``load_mnist(root)``.
+
+    >>> load_mnist(download_mnist())  # doctest: +SKIP
+    """
+    import http.client
+
+    root = Path(root).expanduser() if root is not None else default_data_dir("mnist")
+    bases = _check_mirrors(mirrors)
+    sums = dict(MNIST_SHA256 if checksums is None else checksums)
+    if set(sums) != set(MNIST_SHA256):
+        raise ValueError(
+            f"checksums must have exactly the keys {sorted(MNIST_SHA256)}, got {sorted(sums)}"
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    for name, expected in sums.items():
+        dest = root / name
+        if not force and dest.is_file() and _sha256_file(dest) == expected:
+            continue
+        errors: list[str] = []
+        for base in bases:
+            url = base + name
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=root)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    got = _fetch(url, f, timeout)
+                    f.flush()
+                    os.fsync(f.fileno())
+                if got != expected:
+                    errors.append(f"{url}: sha256 mismatch, expected {expected}, got {got}")
+                    continue
+                os.replace(tmp, dest)
+                break
+            except (OSError, http.client.HTTPException, ValueError) as err:
+                errors.append(f"{url}: {type(err).__name__}: {err}")
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        else:
+            tried = "\n".join(f"  {e}" for e in errors)
+            raise DownloadError(
+                f"could not download {name}; tried:\n{tried}\n"
+                f"Fix: check the internet connection, or download the four MNIST files "
+                f"({', '.join(sums)}) by hand and put them in {root} "
+                "(or in $TINYPROP_DATA/mnist, or ~/.cache/tinyprop/mnist), then call "
+                "load_mnist()"
+            )
+    return root

@@ -1,0 +1,105 @@
+"""The ``Function`` base class: an op's forward and its local derivative side by side.
+
+A subclass writes two static methods on raw arrays::
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = xp.exp(x)
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad):
+            (y,) = ctx.saved
+            return grad * y
+
+and is called with ``Exp.apply(tensor)``. ``apply`` unwraps Tensors, runs ``forward``,
+and, when grad mode is on and an input requires grad, links the result to a graph
+node (the ``ctx``) that ``Tensor.backward`` walks later. ``backward`` returns one
+gradient per input (or a single array for one input); ``None`` means "no gradient".
+Gradients may have a broadcast shape: the engine sums them back to each input's shape.
+"""
+
+from __future__ import annotations
+
+from . import anomaly
+from .grad_mode import is_grad_enabled
+
+
+class Context:
+    """A graph node: the op that made a tensor, its inputs and what backward needs."""
+
+    __slots__ = ("fn", "parents", "saved", "needs_input_grad", "freed", "retained", "trace",
+                 "__dict__")
+
+    def __init__(self) -> None:
+        self.saved = ()
+        self.retained = None
+        self.freed = False
+        self.trace = None
+
+    def save_for_backward(self, *arrays) -> None:
+        """Keep arrays for the backward pass (freed after it unless retain_graph=True)."""
+        self.saved = arrays
+
+    def name(self) -> str:
+        return f"{self.fn.__name__}Backward"
+
+    def release(self) -> None:
+        """Drop everything saved for backward; a later backward through it raises."""
+        self.saved = None
+        self.freed = True
+        self.__dict__.clear()
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+class _NoContext:
+    """A throw-away ctx for forward passes that are not recorded."""
+
+    __slots__ = ("__dict__",)
+    needs_input_grad = ()
+
+    def save_for_backward(self, *arrays) -> None:
+        pass
+
+
+class Function:
+    """Base class of every differentiable op (see the module docstring)."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        """Run the op on Tensors (or arrays) and record it when a gradient is needed."""
+        from .tensor import Tensor
+
+        arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
+        record = False
+        if is_grad_enabled():
+            for t in inputs:
+                if isinstance(t, Tensor) and t.requires_grad:
+                    record = True
+                    break
+        if not record:
+            out = cls.forward(_NoContext(), *arrays, **kwargs)
+            if anomaly.enabled():
+                anomaly.check_forward(cls, out, None)
+            return Tensor._wrap(out)
+        ctx = Context()
+        ctx.fn = cls
+        ctx.parents = tuple(t if isinstance(t, Tensor) else None for t in inputs)
+        ctx.needs_input_grad = tuple(p is not None and p.requires_grad for p in ctx.parents)
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if anomaly.enabled():
+            ctx.trace = anomaly.creation_site()
+            anomaly.check_forward(cls, out, ctx.trace)
+        return Tensor._wrap(out, ctx)

@@ -1,0 +1,89 @@
+"""Thread-local grad mode: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+
+Each thread has its own switch, so two threads can train (or evaluate) two models at
+once without one turning recording off for the other.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+_local = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require grad are recorded (this thread)."""
+    return getattr(_local, "enabled", True)
+
+
+def _set(mode: bool) -> None:
+    _local.enabled = mode
+
+
+class set_grad_enabled:
+    """Turn recording on or off; works as a call, a context manager and a decorator.
+
+    >>> with set_grad_enabled(False):
+    ...     pass
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+        self.prev = is_grad_enabled()
+        _set(self.mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _set(self.prev)
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__(self.mode):
+                return fn(*args, **kwargs)
+
+        _set(self.prev)
+        return wrapper
+
+
+class _GradModeContext:
+    mode = True
+
+    def __enter__(self):
+        self.prev = is_grad_enabled()
+        _set(self.mode)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _set(self.prev)
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Record nothing inside the block (or the decorated function).
+
+    >>> import tinyprop as tp
+    >>> w = tp.ones(3, requires_grad=True)
+    >>> with tp.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Record operations again inside a ``no_grad`` block."""
+
+    mode = True

@@ -1,0 +1,180 @@
+"""Seed 004's computational-graph nodes: each ``forward`` caches, each ``backward`` returns
+the gradient of every input. Start a backward pass with ``backward(1.0)`` at the terminal
+(scalar) node and feed each node's input gradients to the node that produced them.
+
+>>> x = np.arange(1, 5, dtype=np.float32); y = np.arange(-1, 3, dtype=np.float32)
+>>> mult, total = Multiply(), Sum()
+>>> z = total.forward(mult.forward(x, y))
+>>> d_x, d_y = mult.backward(total.backward(1.0))
+>>> float(z), d_x.tolist(), d_y.tolist()
+(10.0, [-1.0, 0.0, 1.0, 2.0], [1.0, 2.0, 3.0, 4.0])
+"""
+
+from __future__ import annotations
+
+from .. import kernels
+from ..backend import xp
+from .layers import Array
+
+
+class Node:
+    """Base node: ``forward(*inputs)`` caches, ``backward(d_out)`` returns input gradients."""
+
+    cache: tuple | None = None
+
+    def _cached(self) -> tuple:
+        if self.cache is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward was called before forward; call "
+                "forward(...) first so the node can cache its inputs"
+            )
+        return self.cache
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def unbroadcast(grad: Array, shape: tuple) -> Array:
+    """Sum ``grad`` over the axes that broadcasting added or stretched, back to ``shape``.
+
+    >>> unbroadcast(np.ones((2, 3)), (3,)).tolist()
+    [2.0, 2.0, 2.0]
+    """
+    grad, shape = xp.asarray(grad), tuple(shape)
+    if grad.shape == shape:
+        return grad
+    if grad.ndim < len(shape):  # e.g. a scalar d_out = 1.0 for a vector input
+        return xp.broadcast_to(grad, shape).copy()
+    if grad.ndim > len(shape):
+        grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=axes, keepdims=True) if axes else grad
+
+
+class Add(Node):
+    """``x + y`` (broadcasting); ``d_x = d_y = d_out`` (summed back to each shape).
+
+    >>> Add().forward(np.ones(2), np.ones(2)).tolist()
+    [2.0, 2.0]
+    """
+
+    def forward(self, x: Array, y: Array) -> Array:
+        x, y = xp.asarray(x), xp.asarray(y)
+        self.cache = (x.shape, y.shape)
+        return x + y
+
+    def backward(self, d_out: Array) -> tuple[Array, Array]:
+        x_shape, y_shape = self._cached()
+        return unbroadcast(d_out, x_shape), unbroadcast(d_out, y_shape)
+
+
+class Multiply(Node):
+    """Element-wise ``x * y``; ``d_x = d_out * y``, ``d_y = d_out * x``.
+
+    >>> Multiply().forward(np.array([2.0]), np.array([3.0])).tolist()
+    [6.0]
+    """
+
+    def forward(self, x: Array, y: Array) -> Array:
+        x, y = xp.asarray(x), xp.asarray(y)
+        self.cache = (x, y)
+        return x * y
+
+    def backward(self, d_out: Array) -> tuple[Array, Array]:
+        x, y = self._cached()
+        return unbroadcast(d_out * y, x.shape), unbroadcast(d_out * x, y.shape)
+
+
+class Sum(Node):
+    """Sum of all elements; ``d_x = d_out * ones_like(x)``.
+
+    >>> float(Sum().forward(np.arange(4.0)))
+    6.0
+    """
+
+    def forward(self, x: Array) -> Array:
+        x = xp.asarray(x)
+        self.cache = (x,)
+        return xp.sum(x)
+
+    def backward(self, d_out: Array = 1.0) -> Array:
+        (x,) = self._cached()
+        return d_out * xp.ones_like(x)
+
+
+class DotProduct(Node):
+    """Dot product of two vectors; ``d_x = d_out * y``, ``d_y = d_out * x``.
+
+    >>> float(DotProduct().forward(np.array([1.0, 2.0]), np.array([3.0, 4.0])))
+    11.0
+    """
+
+    def forward(self, x: Array, y: Array) -> Array:
+        x, y = xp.asarray(x), xp.asarray(y)
+        if x.ndim != 1 or x.shape != y.shape:
+            raise ValueError(
+                f"DotProduct expects two vectors of the same length, got shapes "
+                f"{tuple(x.shape)} and {tuple(y.shape)}; use Affine for matrices"
+            )
+        self.cache = (x, y)
+        return xp.dot(x, y)
+
+    def backward(self, d_out: Array = 1.0) -> tuple[Array, Array]:
+        x, y = self._cached()
+        return d_out * y, d_out * x
+
+
+class Affine(Node):
+    """``X @ W + b`` with ``X (N, D)``, ``W (D, K)``, ``b (K,)`` (seed 004);
+    backward returns ``(d_X, d_W, d_b) = (d @ W.T, X.T @ d, d.sum(0))``.
+
+    >>> Affine().forward(np.ones((2, 3)), np.ones((3, 4)), np.zeros(4)).shape
+    (2, 4)
+    """
+
+    def forward(self, X: Array, W: Array, b: Array) -> Array:
+        X, W, b = xp.asarray(X), xp.asarray(W), xp.asarray(b)
+        if X.ndim != 2 or W.ndim != 2 or X.shape[1] != W.shape[0] or b.shape != (W.shape[1],):
+            raise ValueError(
+                f"Affine expects X (N, D), W (D, K), b (K,), got X {tuple(X.shape)}, "
+                f"W {tuple(W.shape)}, b {tuple(b.shape)}; make W's first dimension equal X's "
+                "feature count and b's length equal W's second dimension"
+            )
+        self.cache = (X, W)
+        return X @ W + b
+
+    def backward(self, d_out: Array) -> tuple[Array, Array, Array]:
+        X, W = self._cached()
+        return d_out @ W.T, X.T @ d_out, d_out.sum(axis=0)
+
+
+class CategoricalCrossEntropy(Node):
+    """Mean negative log-likelihood of softmax(logits): ``-sum(Y * log_softmax(logits)) / N``.
+
+    ``backward(d_out=1.0)`` returns ``(d_logits, d_Y)``: ``d_logits = d_out * (softmax - Y) / N``
+    for one-hot or probability rows (in general ``(softmax * rowsum(Y) - Y) / N``), and
+    ``d_Y = -d_out * log_softmax(logits) / N``, the true derivative with respect to the
+    targets (the seed ignores it; it matters only for learned soft targets).
+
+    >>> node = CategoricalCrossEntropy()
+    >>> round(float(node.forward(np.zeros((1, 2)), np.array([[1.0, 0.0]]))), 4)
+    0.6931
+    """
+
+    def forward(self, logits: Array, Y: Array) -> Array:
+        logits, Y = xp.asarray(logits), xp.asarray(Y)
+        if logits.ndim != 2 or Y.shape != logits.shape:
+            raise ValueError(
+                f"CategoricalCrossEntropy expects logits (N, K) and one-hot Y of the same shape, "
+                f"got logits {tuple(logits.shape)} and Y {tuple(Y.shape)}; one-hot encode the "
+                "labels with K columns"
+            )
+        log_p = kernels.log_softmax(logits, axis=1)
+        self.cache = (log_p, Y)
+        return -xp.sum(Y * log_p) / logits.shape[0]
+
+    def backward(self, d_out: Array = 1.0) -> tuple[Array, Array]:
+        log_p, Y = self._cached()
+        n = log_p.shape[0]
+        d_logits = d_out * (xp.exp(log_p) * Y.sum(axis=1, keepdims=True) - Y) / n
+        return d_logits, -d_out * log_p / n

@@ -1,0 +1,144 @@
+"""Seed 003's training helpers for a manual ``Network`` and ``Cost``, on any ``(X, Y)`` arrays.
+
+>>> from tinyprop.manual import Linear, Network, SoftmaxCrossEntropy
+>>> X = np.random.default_rng(0).normal(size=(40, 2)); y = (X[:, 0] > 0).astype(int)
+>>> net = Network([Linear(2, 2, generator=0)])
+>>> history = train(net, SoftmaxCrossEntropy(), 5, 8, 0.5, X, y, progress=False)
+>>> len(history["cost"]), history["accuracy"][-1] > 0.8
+(5, True)
+"""
+
+from __future__ import annotations
+
+from ..backend import resolve_generator, xp
+from ._validation import as_float_array, check_learning_rate, check_positive_int, label_indices
+from .layers import Array
+
+
+def _batches(n: int, batch_size: int, desc: str, progress: bool):
+    starts = range(0, n, batch_size)
+    if not progress:
+        return starts
+    from tqdm.auto import tqdm  # lazy: only when a bar is asked for
+
+    return tqdm(starts, desc=desc, leave=False)
+
+
+def _check_data(X: Array, Y: Array, name: str) -> tuple[Array, Array]:
+    X = as_float_array(X, f"X_{name}")
+    Y = xp.asarray(Y)
+    if Y.ndim not in (1, 2):
+        raise ValueError(
+            f"Y_{name} must be integer labels (N,) or one-hot rows (N, classes), got shape "
+            f"{tuple(Y.shape)}"
+        )
+    if len(X) != len(Y):
+        raise ValueError(
+            f"X_{name} has {len(X)} samples but Y_{name} has {len(Y)}; pass one target per sample"
+        )
+    if len(X) == 0:
+        raise ValueError(f"X_{name} is empty; pass at least one sample")
+    return X, Y
+
+
+def train_epoch(
+    e: int,
+    net,
+    images: Array,
+    labels: Array,
+    cost_function,
+    batch_size: int,
+    learning_rate: float,
+    progress: bool = True,
+) -> float:
+    """One pass over the data in order: per batch ``zero_gradients``, ``forward``, ``estimate``,
+    ``backward(cost.gradient())``, ``update_parameters``. Returns the mean batch cost.
+
+    (The seed returned the *sum* of batch costs; the mean does not grow with the data size.)
+
+    >>> from tinyprop.manual import Linear, MeanSquareError, Network
+    >>> net = Network([Linear(2, 1, generator=0)])
+    >>> cost = train_epoch(0, net, np.ones((8, 2)), np.ones((8, 1)), MeanSquareError(), 4, 0.1,
+    ...                    progress=False)
+    """
+    total, n_batches = 0.0, 0
+    for i in _batches(len(images), batch_size, f"training,   e={e}", progress):
+        batch_images = images[i : i + batch_size]
+        batch_labels = labels[i : i + batch_size]
+        net.zero_gradients()
+        prediction = net.forward(batch_images)
+        cost = cost_function.estimate(batch_labels, prediction)
+        net.backward(cost_function.gradient(cost))
+        net.update_parameters(learning_rate)
+        total += float(xp.mean(cost))
+        n_batches += 1
+    return total / max(n_batches, 1)
+
+
+def validate_epoch(
+    e: int, net, images: Array, labels: Array, batch_size: int, progress: bool = True
+) -> float:
+    """Accuracy (fraction in ``[0, 1]``) of ``argmax(net.forward(x))`` against the targets.
+
+    >>> from tinyprop.manual import SoftMax
+    >>> validate_epoch(0, SoftMax(), np.eye(3), [0, 1, 1], 2, progress=False)
+    0.6666666666666666
+    """
+    n_correct = n_total = 0
+    for i in _batches(len(images), batch_size, f"validation, e={e}", progress):
+        predictions = net.forward(images[i : i + batch_size])
+        truth = label_indices(labels[i : i + batch_size])
+        n_correct += int(xp.sum(xp.argmax(predictions, axis=1) == truth))
+        n_total += len(truth)
+    return n_correct / max(n_total, 1)
+
+
+def train(
+    net,
+    cost,
+    number_epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    X_train: Array,
+    Y_train: Array,
+    X_val: Array | None = None,
+    Y_val: Array | None = None,
+    progress: bool = True,
+    shuffle: bool = False,
+    generator=None,
+) -> dict[str, list[float]]:
+    """Train ``net`` with ``cost`` by minibatch SGD; return the per-epoch history.
+
+    ``history["cost"]`` is the mean training batch cost of each epoch and
+    ``history["accuracy"]`` the accuracy after it — on ``(X_val, Y_val)`` when given, else
+    on the training data. Targets are one-hot rows or integer labels. Batches are taken in
+    order unless ``shuffle=True`` (a new permutation each epoch from ``generator``).
+    With ``progress=True`` tqdm bars are shown and a summary line is written per epoch.
+    """
+    number_epochs = check_positive_int(number_epochs, "number_epochs", minimum=0)
+    batch_size = check_positive_int(batch_size, "batch_size")
+    learning_rate = check_learning_rate(learning_rate)
+    X_train, Y_train = _check_data(X_train, Y_train, "train")
+    if (X_val is None) != (Y_val is None):
+        raise ValueError("pass both X_val and Y_val, or neither")
+    if X_val is not None:
+        X_val, Y_val = _check_data(X_val, Y_val, "val")
+    X_eval, Y_eval = (X_val, Y_val) if X_val is not None else (X_train, Y_train)
+    rng = None
+    if shuffle:
+        rng = resolve_generator(generator)
+    history: dict[str, list[float]] = {"cost": [], "accuracy": []}
+    for e in range(number_epochs):
+        X, Y = X_train, Y_train
+        if rng is not None:
+            perm = rng.permutation(len(X))
+            X, Y = X[perm], Y[perm]
+        epoch_cost = train_epoch(e, net, X, Y, cost, batch_size, learning_rate, progress)
+        accuracy = validate_epoch(e, net, X_eval, Y_eval, batch_size, progress)
+        history["cost"].append(epoch_cost)
+        history["accuracy"].append(accuracy)
+        if progress:
+            from tqdm.auto import tqdm
+
+            tqdm.write(f"epoch {e}: cost={epoch_cost:5.6f}, accuracy={accuracy:2.6f}")
+    return history

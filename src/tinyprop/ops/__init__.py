@@ -1,0 +1,129 @@
+"""Every differentiable op, and their binding as Tensor methods and operators.
+
+``DIFFERENTIABLE`` lists each public differentiable function by name; the test suite
+holds a table with sample inputs for every entry and fails when one is missing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import activation, elementwise, linalg, loss, misc, reduce, shape
+from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .elementwise import (
+    abs,
+    add,
+    clamp,
+    clip,
+    div,
+    exp,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    sqrt,
+    sub,
+    where,
+)
+from .linalg import dot, matmul, mm, mv, outer
+from .loss import (
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    one_hot,
+)
+from .misc import all, any, clone, eq, ge, gt, isfinite, isnan, le, lt, ne, to
+from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .shape import (
+    broadcast_to,
+    cat,
+    concatenate,
+    expand,
+    flatten,
+    getitem,
+    pad,
+    permute,
+    reshape,
+    squeeze,
+    stack,
+    transpose,
+    unsqueeze,
+    view,
+)
+
+DIFFERENTIABLE = {
+        "add": add, "sub": sub, "mul": mul, "div": div, "neg": neg, "pow": pow,
+        "matmul": matmul, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh,
+        "sigmoid": sigmoid, "relu": relu, "leaky_relu": leaky_relu, "elu": elu, "gelu": gelu,
+        "softplus": softplus, "clip": clip, "maximum": maximum, "minimum": minimum,
+        "where": where, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
+        "amin": amin, "var": var, "std": std, "logsumexp": logsumexp, "reshape": reshape,
+        "flatten": flatten, "transpose": transpose, "permute": permute, "squeeze": squeeze,
+        "unsqueeze": unsqueeze, "broadcast_to": broadcast_to, "expand": expand,
+        "getitem": getitem, "concatenate": concatenate, "stack": stack, "pad": pad,
+        "softmax": softmax, "log_softmax": log_softmax, "cross_entropy": cross_entropy,
+        "nll_loss": nll_loss, "mse_loss": mse_loss,
+        "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+        "l1_loss": l1_loss, "huber_loss": huber_loss, "to": to, "clone": clone,
+        "mm": mm, "mv": mv, "dot": dot, "outer": outer,
+}
+"""Name -> function for every differentiable op (aliases such as ``cat`` excluded)."""
+
+ALIASES = {"cat": "concatenate", "clamp": "clip", "view": "reshape"}
+NON_DIFFERENTIABLE = ("argmax", "argmin", "one_hot", "eq", "ne", "lt", "le", "gt", "ge",
+                      "isnan", "isfinite", "all", "any")
+
+
+def _bind() -> None:
+    """Attach the ops to Tensor as methods and operators (PyTorch's spellings)."""
+    methods = {
+        name: DIFFERENTIABLE[name] for name in (
+            "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "sum", "mean", "max", "min",
+            "amax", "amin", "var", "std", "logsumexp", "reshape", "flatten", "permute",
+            "squeeze", "unsqueeze", "broadcast_to", "expand", "softmax", "log_softmax",
+            "matmul", "clip", "maximum", "minimum", "pow", "to", "clone", "transpose", "mm",
+            "mv", "dot", "pad",
+        )
+    }
+    methods.update(view=reshape, clamp=clip, argmax=argmax, argmin=argmin, all=all, any=any,
+                   leaky_relu=leaky_relu, isnan=isnan, isfinite=isfinite, astype=to,
+                   eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge)
+    for name, fn in methods.items():
+        setattr(Tensor, name, fn)
+    ops = {
+        "__add__": add, "__sub__": sub, "__mul__": mul, "__truediv__": div,
+        "__pow__": pow, "__matmul__": matmul, "__getitem__": getitem,
+        "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    }
+    for name, fn in ops.items():
+        setattr(Tensor, name, fn)
+    Tensor.__radd__ = lambda a, b: add(b, a)
+    Tensor.__rsub__ = lambda a, b: sub(b, a)
+    Tensor.__rmul__ = lambda a, b: mul(b, a)
+    Tensor.__rtruediv__ = lambda a, b: div(b, a)
+    Tensor.__rpow__ = lambda a, b: pow(b, a)
+    Tensor.__rmatmul__ = lambda a, b: matmul(b, a)
+    Tensor.__neg__ = neg
+    Tensor.__pos__ = lambda a: a
+    Tensor.__abs__ = abs
+    Tensor.T = property(lambda a: transpose(a), doc="All dimensions reversed.")
+    Tensor.mT = property(lambda a: transpose(a, -2, -1), doc="Last two dimensions swapped.")
+    Tensor.float = lambda a: to(a, np.float32)
+    Tensor.double = lambda a: to(a, np.float64)
+    Tensor.long = lambda a: to(a, np.int64)
+    Tensor.int = lambda a: to(a, np.int32)
+    Tensor.bool = lambda a: to(a, np.bool_)
+    Tensor.type = lambda a, dtype: to(a, dtype)
+
+
+_bind()
+
+__all__ = sorted(DIFFERENTIABLE) + sorted(ALIASES) + list(NON_DIFFERENTIABLE) + [
+    "activation", "elementwise", "linalg", "loss", "misc", "reduce", "shape",
+]

@@ -1,0 +1,244 @@
+"""Activations and the softmax family. The delicate math lives in ``tinyprop.kernels``,
+shared with the manual engine."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import kernels
+from ..backend import xp
+from ..function import Function
+from ..tensor import Tensor
+from ._util import as_tensor_arg
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return kernels.tanh_backward(out, g)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = kernels.sigmoid(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return kernels.sigmoid_backward(out, g)
+
+
+class ReLU(Function):
+    """max(a, 0); the derivative at 0 is 0."""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return g * (out > 0)
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, a, slope):
+        ctx.save_for_backward(a)
+        ctx.slope = slope
+        return xp.where(a > 0, a, a * slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved
+        return xp.where(a > 0, g, g * ctx.slope), None
+
+
+class ELU(Function):
+    """a if a > 0 else alpha * (exp(a) - 1)."""
+
+    @staticmethod
+    def forward(ctx, a, alpha):
+        neg = alpha * xp.expm1(xp.minimum(a, 0))
+        out = xp.where(a > 0, a, neg)
+        ctx.save_for_backward(a, out)
+        ctx.alpha = alpha
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved
+        return xp.where(a > 0, g, g * (out + ctx.alpha)), None
+
+
+_erf = None
+
+
+def _erf_fn():
+    """``erf`` as an array function: SciPy's when available, else ``math.erf`` per element."""
+    global _erf
+    if _erf is None:
+        try:
+            from scipy.special import erf as _scipy_erf
+
+            _erf = _scipy_erf
+        except ImportError:  # pragma: no cover - scipy ships with scikit-learn
+            _erf = np.vectorize(math.erf, otypes=[np.float64])
+    return _erf
+
+
+class GELU(Function):
+    """Gaussian error linear unit, exact (erf) or with the tanh approximation."""
+
+    @staticmethod
+    def forward(ctx, a, approximate):
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            t = xp.tanh(k * (a + 0.044715 * a**3))
+            ctx.t = t
+            return 0.5 * a * (1 + t)
+        cdf = 0.5 * (1 + _erf_fn()(a / math.sqrt(2)).astype(a.dtype))
+        ctx.cdf = cdf
+        return a * cdf
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved
+        if ctx.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            t = ctx.t
+            dt = (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
+            return g * (0.5 * (1 + t) + 0.5 * a * dt), None
+        pdf = xp.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+        return g * (ctx.cdf + a * pdf), None
+
+
+class Softplus(Function):
+    """``log(1 + exp(beta*a)) / beta``, linear above ``threshold`` (PyTorch's definition)."""
+
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        ctx.save_for_backward(a)
+        ctx.beta, ctx.threshold = beta, threshold
+        z = a * beta
+        return xp.where(z > threshold, a, kernels.softplus(z) / beta)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved
+        z = a * ctx.beta
+        return xp.where(z > ctx.threshold, g, g * kernels.sigmoid(z)), None, None
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, a, axis):
+        out = kernels.softmax(a, axis=axis)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return kernels.softmax_backward(out, g, axis=ctx.axis), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, a, axis):
+        out = kernels.log_softmax(a, axis=axis)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return g - xp.exp(out) * xp.sum(g, axis=ctx.axis, keepdims=True), None
+
+
+# ---- public functions -----------------------------------------------------------
+
+
+def tanh(a) -> Tensor:
+    """Hyperbolic tangent; derivative ``1 - tanh(a)**2``."""
+    return Tanh.apply(as_tensor_arg(a))
+
+
+def sigmoid(a) -> Tensor:
+    """Logistic function ``1 / (1 + exp(-a))``, overflow-free."""
+    return Sigmoid.apply(as_tensor_arg(a))
+
+
+def relu(a) -> Tensor:
+    """``max(a, 0)``."""
+    return ReLU.apply(as_tensor_arg(a))
+
+
+def leaky_relu(a, negative_slope: float = 0.01) -> Tensor:
+    """``a`` where positive, ``negative_slope * a`` elsewhere."""
+    return LeakyReLU.apply(as_tensor_arg(a), float(negative_slope))
+
+
+def elu(a, alpha: float = 1.0) -> Tensor:
+    """Exponential linear unit."""
+    return ELU.apply(as_tensor_arg(a), float(alpha))
+
+
+def gelu(a, approximate: str = "none") -> Tensor:
+    """GELU; ``approximate='tanh'`` uses the tanh formula."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(as_tensor_arg(a), approximate)
+
+
+def softplus(a, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """Smooth ReLU ``log(1 + exp(beta*a)) / beta``."""
+    if not beta > 0:
+        raise ValueError(f"softplus needs beta > 0, got {beta}")
+    return Softplus.apply(as_tensor_arg(a), float(beta), float(threshold))
+
+
+def _axis(axis, dim, ndim):
+    if dim is not None:
+        axis = dim
+    if not -ndim <= axis < max(ndim, 1):
+        raise ValueError(
+            f"axis {axis} is out of range for a tensor with {ndim} dimensions; "
+            f"use an axis in [{-ndim}, {ndim - 1}]"
+        )
+    return axis
+
+
+def softmax(a, axis: int = -1, *, dim=None) -> Tensor:
+    """Probabilities along ``axis``; stable for large logits such as ``[234., 3., 4.]``.
+
+    >>> import tinyprop as tp
+    >>> tp.softmax(tp.tensor([234.0, 3.0, 4.0]))
+    tensor([1., 0., 0.])
+    """
+    a = as_tensor_arg(a)
+    return Softmax.apply(a, _axis(axis, dim, a.ndim))
+
+
+def log_softmax(a, axis: int = -1, *, dim=None) -> Tensor:
+    """``log(softmax(a))`` computed as ``a - logsumexp(a)`` (finite for any logits)."""
+    a = as_tensor_arg(a)
+    return LogSoftmax.apply(a, _axis(axis, dim, a.ndim))

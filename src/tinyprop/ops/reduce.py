@@ -1,0 +1,206 @@
+"""Reductions over any axis or axes, with ``keepdims``: sum, mean, max, min, var, std,
+logsumexp; and the non-differentiable argmax/argmin."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from .. import kernels
+from ..backend import xp
+from ..function import Function
+from ..tensor import Tensor
+from ._util import as_tensor_arg, axis_args, expand_reduced, normalize_axes
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def _count(shape, axes) -> int:
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
+        return xp.sum(a, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
+        return xp.broadcast_to(g, ctx.shape), None, None
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
+        return xp.mean(a, axis=axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, g):
+        g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
+        n = _count(ctx.shape, ctx.axes)
+        return xp.broadcast_to(g / max(n, 1), ctx.shape), None, None
+
+
+class Extreme(Function):
+    """Max (or min) along axes; tied elements share the gradient evenly."""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdims, op):
+        out = op(a, axis=axes, keepdims=True)
+        ctx.save_for_backward(a, out)
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
+        return out if keepdims else xp.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved
+        g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
+        mask = a == out
+        count = xp.sum(mask, axis=ctx.axes, keepdims=True)
+        return mask * (g / count), None, None, None
+
+
+class Var(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdims, correction):
+        mean = xp.mean(a, axis=axes, keepdims=True)
+        d = a - mean
+        n = _count(a.shape, axes)
+        denom = max(n - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = xp.sum(d * d, axis=axes, keepdims=keepdims) / denom
+        ctx.save_for_backward(d)
+        ctx.shape, ctx.axes, ctx.keepdims, ctx.denom = a.shape, axes, keepdims, denom
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (d,) = ctx.saved
+        g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * (2 / ctx.denom) * d, None, None, None
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdims):
+        out = kernels.logsumexp(a, axis=axes, keepdims=True)
+        ctx.save_for_backward(a, out)
+        ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
+        return out if keepdims else xp.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved
+        g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
+        return g * xp.exp(a - out), None, None
+
+
+# ---- public functions -----------------------------------------------------------
+
+
+def _prep(a, axis, dim, keepdims, keepdim):
+    a = as_tensor_arg(a)
+    axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
+    return a, normalize_axes(axis, a.ndim), keepdims
+
+
+def sum(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (int, tuple or None for all). ``dim``/``keepdim`` also accepted.
+
+    >>> import tinyprop as tp
+    >>> tp.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
+    tensor([4., 6.])
+    """
+    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
+    return Sum.apply(a, axes, keepdims)
+
+
+def mean(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
+    """Mean over ``axis``; the gradient is spread as ``1/n``."""
+    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
+    if a.data.dtype.kind != "f":
+        a = a.float()
+    return Mean.apply(a, axes, keepdims)
+
+
+def _extreme(a, axis, dim, keepdims, keepdim, op, arg):
+    a = as_tensor_arg(a)
+    if a.data.size == 0:
+        raise ValueError(f"cannot take {op.__name__} of an empty tensor (shape {a.shape})")
+    torch_style = dim is not None and isinstance(dim, (int, np.integer))
+    axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
+    axes = normalize_axes(axis, a.ndim)
+    values = Extreme.apply(a, axes, keepdims, op)
+    if torch_style:
+        idx = arg(a.data, axis=axes[0], keepdims=keepdims) if a.ndim else np.array(0)
+        return MaxResult(values, Tensor._wrap(np.asarray(idx, dtype=np.int64)))
+    return values
+
+
+def max(a, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    """Largest value over ``axis``; ties share the gradient evenly.
+
+    Called PyTorch's way with an int ``dim=``, it returns ``(values, indices)``.
+    """
+    return _extreme(a, axis, dim, keepdims, keepdim, xp.max, xp.argmax)
+
+
+def min(a, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
+    """Smallest value over ``axis``; with an int ``dim=`` returns ``(values, indices)``."""
+    return _extreme(a, axis, dim, keepdims, keepdim, xp.min, xp.argmin)
+
+
+def amax(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
+    """Largest value over ``axis`` (values only, whatever the spelling)."""
+    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
+    return Extreme.apply(a, axes, keepdims, xp.max)
+
+
+def amin(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
+    """Smallest value over ``axis`` (values only)."""
+    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
+    return Extreme.apply(a, axes, keepdims, xp.min)
+
+
+def var(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None,
+        unbiased=None) -> Tensor:
+    """Variance over ``axis``; ``correction=1`` (Bessel, PyTorch's default), 0 for NumPy's."""
+    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    return Var.apply(a, axes, keepdims, correction)
+
+
+def std(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None,
+        unbiased=None) -> Tensor:
+    """Standard deviation: the square root of :func:`var`."""
+    return var(a, axis, keepdims, correction, dim=dim, keepdim=keepdim,
+               unbiased=unbiased).sqrt()
+
+
+def logsumexp(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
+    """``log(sum(exp(a)))`` over ``axis`` without overflow; its gradient is softmax."""
+    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
+    return LogSumExp.apply(a, axes, keepdims)
+
+
+def argmax(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
+    """Index of the largest value (int64 tensor, not differentiable)."""
+    a = as_tensor_arg(a)
+    axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
+    return Tensor._wrap(np.asarray(xp.argmax(a.data, axis=axis, keepdims=keepdims), np.int64))
+
+
+def argmin(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
+    """Index of the smallest value (int64 tensor, not differentiable)."""
+    a = as_tensor_arg(a)
+    axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
+    return Tensor._wrap(np.asarray(xp.argmin(a.data, axis=axis, keepdims=keepdims), np.int64))

@@ -1,0 +1,300 @@
+"""Shape ops: reshape/view/flatten, transpose/permute, squeeze/unsqueeze,
+broadcast_to/expand, indexing, concatenate/stack and pad."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..backend import xp
+from ..function import Function
+from ..tensor import Tensor
+from ._util import as_tensor_arg, normalize_axes
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.shape), None
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, a, axes):
+        ctx.axes = axes
+        return xp.transpose(a, axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return xp.transpose(g, np.argsort(ctx.axes)), None
+
+
+class BroadcastTo(Function):
+    @staticmethod
+    def forward(ctx, a, shape):
+        return xp.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None  # the engine sums it back to the input's shape
+
+
+def _is_basic(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        i is None or i is Ellipsis or isinstance(i, slice)
+        or (isinstance(i, numbers.Integral) and not isinstance(i, bool))
+        for i in items
+    )
+
+
+class GetItem(Function):
+    """``a[index]``; repeated integer indices accumulate in backward."""
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        out = xp.zeros(ctx.shape, dtype=g.dtype)
+        if _is_basic(ctx.index):
+            out[ctx.index] = g
+        else:
+            xp.add.at(out, ctx.index, g)
+        return out, None
+
+
+class Concatenate(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        ctx.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return xp.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(xp.split(g, ctx.splits, axis=ctx.axis))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        return xp.stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(xp.moveaxis(g, ctx.axis, 0))
+
+
+class Pad(Function):
+    @staticmethod
+    def forward(ctx, a, widths, value):
+        ctx.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
+        return xp.pad(a, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.slices], None, None
+
+
+# ---- public functions -----------------------------------------------------------
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def reshape(a, *shape) -> Tensor:
+    """A tensor with the same data in a new shape (one entry may be -1).
+
+    >>> import tinyprop as tp
+    >>> tp.arange(6).reshape(2, 3).shape
+    (2, 3)
+    """
+    a = as_tensor_arg(a)
+    shape = _shape_arg(shape)
+    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    free = sum(1 for s in shape if s == -1)
+    size = a.data.size
+    if (free > 1 or any(s < -1 for s in shape)
+            or (free == 0 and known != size)
+            or (free == 1 and (known == 0 or size % known))):
+        raise ValueError(
+            f"cannot reshape a tensor of shape {a.shape} ({size} elements) into "
+            f"{shape}; the new shape must hold the same number of elements (at most one -1)"
+        )
+    return Reshape.apply(a, shape)
+
+
+view = reshape
+
+
+def flatten(a, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim..end_dim`` into one (PyTorch's ``flatten``)."""
+    a = as_tensor_arg(a)
+    if a.ndim == 0:
+        return reshape(a, 1)
+    s, e = start_dim % a.ndim, end_dim % a.ndim
+    if s > e:
+        raise ValueError(f"flatten needs start_dim <= end_dim, got {start_dim}, {end_dim}")
+    shape = a.shape[:s] + (-1,) + a.shape[e + 1:]
+    if a.data.size == 0:
+        shape = a.shape[:s] + (int(np.prod(a.shape[s:e + 1])),) + a.shape[e + 1:]
+    return Reshape.apply(a, shape)
+
+
+def permute(a, *axes) -> Tensor:
+    """Reorder all dimensions: ``permute(x, 1, 0)`` transposes a matrix."""
+    a = as_tensor_arg(a)
+    axes = _shape_arg(axes)
+    if sorted(i % max(a.ndim, 1) for i in axes) != list(range(a.ndim)):
+        raise ValueError(f"permute needs a permutation of 0..{a.ndim - 1}, got {axes}")
+    return Permute.apply(a, tuple(i % a.ndim for i in axes))
+
+
+def transpose(a, dim0=None, dim1=None) -> Tensor:
+    """Swap two dimensions (PyTorch); with no dims, reverse them all (NumPy's ``.T``)."""
+    a = as_tensor_arg(a)
+    if dim0 is None and dim1 is None:
+        return Permute.apply(a, tuple(reversed(range(a.ndim))))
+    if dim0 is None or dim1 is None:
+        raise TypeError("transpose needs both dim0 and dim1 (or neither to reverse all)")
+    axes = list(range(a.ndim))
+    d0, d1 = normalize_axes(dim0, a.ndim)[0], normalize_axes(dim1, a.ndim)[0]
+    axes[d0], axes[d1] = axes[d1], axes[d0]
+    return Permute.apply(a, tuple(axes))
+
+
+def squeeze(a, axis=None, *, dim=None) -> Tensor:
+    """Drop size-1 dimensions (all, or those in ``axis``; others are left alone)."""
+    a = as_tensor_arg(a)
+    axis = dim if dim is not None else axis
+    axes = normalize_axes(axis, a.ndim) if a.ndim else ()
+    shape = tuple(n for i, n in enumerate(a.shape) if not (i in axes and n == 1))
+    return Reshape.apply(a, shape)
+
+
+def unsqueeze(a, axis=None, *, dim=None) -> Tensor:
+    """Insert a size-1 dimension at ``axis`` (negative counts from the new end)."""
+    a = as_tensor_arg(a)
+    axis = dim if dim is not None else axis
+    if axis is None:
+        raise TypeError("unsqueeze needs an axis (dim)")
+    n = a.ndim + 1
+    if not -n <= axis < n:
+        raise ValueError(f"unsqueeze axis {axis} out of range for a result of {n} dims")
+    axis %= n
+    return Reshape.apply(a, a.shape[:axis] + (1,) + a.shape[axis:])
+
+
+def broadcast_to(a, *shape) -> Tensor:
+    """View ``a`` broadcast to ``shape``; the gradient is summed back."""
+    a = as_tensor_arg(a)
+    shape = _shape_arg(shape)
+    try:
+        np.broadcast_shapes(a.shape, shape)
+    except ValueError:
+        raise ValueError(f"cannot broadcast shape {a.shape} to {shape}") from None
+    return BroadcastTo.apply(a, shape)
+
+
+def expand(a, *sizes) -> Tensor:
+    """PyTorch's ``expand``: like broadcast_to, with -1 keeping a dimension."""
+    a = as_tensor_arg(a)
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - a.ndim
+    shape = tuple(a.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return broadcast_to(a, shape)
+
+
+def _index_arg(index):
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def getitem(a, index) -> Tensor:
+    """``a[index]`` with ints, slices, integer arrays or boolean masks."""
+    a = as_tensor_arg(a)
+    index = _index_arg(index)
+    try:
+        return GetItem.apply(a, index)
+    except IndexError as e:
+        raise IndexError(f"{e} (tensor shape {a.shape})") from None
+
+
+def _tensors(tensors, what):
+    if isinstance(tensors, Tensor) or not len(tensors):
+        raise ValueError(f"{what} needs a non-empty sequence of tensors")
+    return [as_tensor_arg(t) for t in tensors]
+
+
+def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
+    """Join tensors along an existing axis. Alias: ``cat``."""
+    ts = _tensors(tensors, "concatenate")
+    axis = dim if dim is not None else axis
+    axis = normalize_axes(axis, ts[0].ndim)[0]
+    for t in ts[1:]:
+        if t.ndim != ts[0].ndim or any(
+            t.shape[i] != ts[0].shape[i] for i in range(t.ndim) if i != axis
+        ):
+            raise ValueError(
+                f"concatenate along axis {axis} needs equal shapes elsewhere, got "
+                f"{ts[0].shape} and {t.shape}"
+            )
+    return Concatenate.apply(*ts, axis=axis)
+
+
+cat = concatenate
+
+
+def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
+    """Join same-shaped tensors along a new axis."""
+    ts = _tensors(tensors, "stack")
+    axis = dim if dim is not None else axis
+    if any(t.shape != ts[0].shape for t in ts):
+        raise ValueError(f"stack needs tensors of one shape, got {[t.shape for t in ts]}")
+    axis = normalize_axes(axis, ts[0].ndim + 1)[0]
+    return Stack.apply(*ts, axis=axis)
+
+
+def pad(a, pad_width, value: float = 0.0) -> Tensor:
+    """Pad with a constant.
+
+    ``pad_width`` is NumPy's (an int, or ``(before, after)`` pairs per axis) or
+    PyTorch's flat ``(left, right, top, bottom, ...)`` starting from the last axis.
+    """
+    a = as_tensor_arg(a)
+    if isinstance(pad_width, numbers.Integral):
+        widths = [(int(pad_width), int(pad_width))] * a.ndim
+    elif all(isinstance(p, numbers.Integral) for p in pad_width):
+        flat = [int(p) for p in pad_width]
+        if len(flat) % 2 or len(flat) // 2 > a.ndim:
+            raise ValueError(
+                f"flat pad widths need an even length up to {2 * a.ndim}, got {pad_width}"
+            )
+        widths = [(0, 0)] * a.ndim
+        for k in range(len(flat) // 2):
+            widths[a.ndim - 1 - k] = (flat[2 * k], flat[2 * k + 1])
+    else:
+        widths = [tuple(int(x) for x in p) for p in pad_width]
+        if len(widths) != a.ndim or any(len(p) != 2 for p in widths):
+            raise ValueError(f"pad needs one (before, after) pair per axis, got {pad_width}")
+    if any(x < 0 for p in widths for x in p):
+        raise ValueError(f"pad widths must be >= 0, got {pad_width}")
+    return Pad.apply(a, tuple(widths), value)

@@ -1,0 +1,305 @@
+"""The Tensor: an ndarray, its gradient and its place in the graph.
+
+Tensor is thin on purpose (``__slots__``, no per-op bookkeeping beyond the graph
+link): ``data`` is the array, ``grad`` a Tensor of the same shape (or None),
+``grad_fn`` the graph node of the op that made it (None for leaves). The operations
+themselves live in :mod:`tinyprop.ops` and are bound as methods there.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .autograd import run_backward
+from .backend import get_default_dtype, xp
+from .grad_mode import is_grad_enabled
+
+
+class _Size(int):
+    """The number of elements, also callable like PyTorch's ``size()``.
+
+    ``t.size`` compares and computes as an int (NumPy's meaning), and ``t.size()``
+    returns the shape, ``t.size(d)`` one dimension (PyTorch's meaning).
+    """
+
+    def __new__(cls, shape):
+        obj = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
+        obj._shape = shape
+        return obj
+
+    def __call__(self, dim=None):
+        return self._shape if dim is None else self._shape[dim]
+
+
+def to_array(data, dtype=None, copy=True):
+    """Convert user data to an array following tinyprop's dtype policy.
+
+    Python floats and lists of floats become the default dtype (float32); float arrays
+    keep float32/float64; integers become int64 unless an integer array says otherwise;
+    ``dtype`` overrides all of that.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        arr = np.array(data, dtype=dtype, copy=copy or None)
+    else:
+        from_numpy = isinstance(data, (np.ndarray, np.generic))
+        arr = np.array(data, copy=copy or None)
+        kind = arr.dtype.kind
+        if kind == "f":
+            if not from_numpy or arr.dtype not in (np.float32, np.float64):
+                arr = arr.astype(get_default_dtype(), copy=False)
+        elif kind in "iu":
+            if not from_numpy:
+                arr = arr.astype(np.int64, copy=False)
+        elif kind != "b":
+            raise TypeError(
+                f"cannot make a tensor from data of dtype {arr.dtype}; expected numbers "
+                "(float, int or bool). Convert the data to a numeric array first"
+            )
+    if xp is not np:  # pragma: no cover - GPU backends
+        arr = xp.asarray(arr)
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array that can record operations for backpropagation.
+
+    >>> import tinyprop as tp
+    >>> x = tp.tensor([1.0, 4.0, 2.0], requires_grad=True)
+    >>> (x ** 2).sum().backward()
+    >>> x.grad
+    tensor([2., 8., 4.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __array_priority__ = 1000  # numpy defers to Tensor's reflected operators
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
+        self.data = to_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, array, ctx=None) -> Tensor:
+        """Make a Tensor around an array without copying (internal fast path)."""
+        t = object.__new__(cls)
+        t.data = array
+        t.grad = None
+        t.grad_fn = ctx
+        t.requires_grad = ctx is not None
+        return t
+
+    # ---- attributes -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> _Size:
+        """Number of elements; ``t.size()`` gives the shape as in PyTorch."""
+        return _Size(self.data.shape)
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by a recorded op."""
+        return self.grad_fn is None
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor; use .item() to read its value")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    # ---- conversion -------------------------------------------------------------
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with one element, got shape {self.shape}; "
+                "reduce it first (e.g. .sum() or .mean()) or index one element"
+            )
+        return self.data.reshape(()).item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data.reshape(()))
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of one element can be used as an index")
+        return int(self.data.reshape(()))
+
+    def __format__(self, spec: str) -> str:
+        if self.data.size == 1 and spec:
+            return format(self.item(), spec)
+        return format(str(self), spec)
+
+    __hash__ = object.__hash__
+
+    # ---- graph ------------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (leaf, floating-point tensors only)."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.dtype}; "
+                "convert with .float() or .double() first (labels and indices never need one)"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad cannot be turned off on a tensor made by a recorded op; "
+                "use .detach() to get a tensor outside the graph"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """A tensor sharing the same data, cut from the graph."""
+        return Tensor._wrap(self.data)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+        elif not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+
+    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+        """Backpropagate from this tensor, accumulating into the leaves' ``.grad``.
+
+        ``gradient`` is d(objective)/d(self); it may be left out for a one-element
+        tensor. The arrays saved for backward are freed unless ``retain_graph=True``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: no input of the "
+                "computation had requires_grad=True (or it ran under no_grad())"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient needs a one-element output, got shape "
+                    f"{self.shape}; call .sum() first or pass a gradient of that shape"
+                )
+            g = xp.ones(self.data.shape, dtype=self.data.dtype)
+        else:
+            g = to_array(gradient, dtype=self.data.dtype, copy=True)
+            if g.shape != self.data.shape:
+                raise ValueError(
+                    f"gradient shape {g.shape} does not match the tensor's shape "
+                    f"{self.shape}; pass a gradient of the same shape"
+                )
+        run_backward(self, g, retain_graph=retain_graph)
+
+    # ---- in-place (not recorded) --------------------------------------------------
+    def _check_inplace(self) -> None:
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                "in-place change of a tensor that requires grad while recording; "
+                "wrap it in `with tp.no_grad():` or change `.data` instead"
+            )
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (e.g. ``x.grad.zero_()``)."""
+        self._check_inplace()
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value) -> Tensor:
+        self._check_inplace()
+        self.data[...] = value
+        return self
+
+    def copy_(self, src) -> Tensor:
+        """Copy values from ``src`` (broadcast to this shape) in place."""
+        self._check_inplace()
+        self.data[...] = src.data if isinstance(src, Tensor) else src
+        return self
+
+    def add_(self, other, alpha=1) -> Tensor:
+        self._check_inplace()
+        o = other.data if isinstance(other, Tensor) else other
+        self.data += o if alpha == 1 else alpha * o
+        return self
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        return self.add_(other, alpha=-alpha)
+
+    def mul_(self, other) -> Tensor:
+        self._check_inplace()
+        self.data *= other.data if isinstance(other, Tensor) else other
+        return self
+
+    def div_(self, other) -> Tensor:
+        self._check_inplace()
+        self.data /= other.data if isinstance(other, Tensor) else other
+        return self
+
+    def __setitem__(self, index, value) -> None:
+        self._check_inplace()
+        if isinstance(index, Tensor):
+            index = index.data
+        self.data[index] = value.data if isinstance(value, Tensor) else value
+
+    # ---- repr ---------------------------------------------------------------------
+    def __repr__(self) -> str:
+        body = np.array2string(
+            np.asarray(self.data), separator=", ", prefix="tensor(", precision=4
+        )
+        extras = []
+        if self.data.dtype != get_default_dtype() and self.data.dtype != np.int64:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __str__(self) -> str:
+        return self.__repr__()
