@@ -312,10 +312,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     _same_shape(x, t, "binary_cross_entropy_with_logits")
     tarr = t.data if isinstance(t, Tensor) else t
     if tarr.dtype.kind != "f":
-        if isinstance(t, Tensor):
-            t = t.to(x.dtype)
-        else:
-            t = t.astype(x.dtype)
+        t = t.to(x.dtype) if isinstance(t, Tensor) else t.astype(x.dtype)
     def arr(v):
         return None if v is None else np.asarray(v.data if isinstance(v, Tensor) else v, x.dtype)
     return BCEWithLogits.apply(x, t, arr(weight), arr(pos_weight), reduction)
