@@ -40,7 +40,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     True
     """
     if not eps > 0 or not atol >= 0 or not rtol >= 0:
-        raise ValueError(f"gradcheck needs eps > 0, atol >= 0, rtol >= 0; got {eps}, {atol}, {rtol}")
+        raise ValueError(
+            f"gradcheck needs eps > 0, atol >= 0, rtol >= 0; got {eps}, {atol}, {rtol}"
+        )
     single = isinstance(inputs, Tensor)
     items = [inputs] if single else list(inputs)
     args = []
@@ -88,6 +90,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         if bad.any():
             worst = np.unravel_index(int(np.nanargmax(np.where(bad, np.abs(analytic - numeric),
                                                                -np.inf))), x.shape)
+            worst = tuple(int(i) for i in worst)
             where = worst if x.ndim else "()"
             raise GradcheckError(
                 f"gradcheck: gradient of input {i} (shape {x.shape}) is wrong at element "

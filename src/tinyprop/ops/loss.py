@@ -253,6 +253,11 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
     w = _weight(weight, c, x.dtype, what)
     tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
     if tdata.dtype.kind == "f":
+        if tdata.shape == (n,) and not single:
+            raise TypeError(
+                f"{what}: class-index targets must be integers, got dtype {tdata.dtype}; "
+                "use .long() on labels, or pass (N, C) probabilities"
+            )
         if single:
             target = as_tensor_arg(target).reshape(1, -1)
         if tdata.size != n * c or (tdata.ndim != 2 and not single):

@@ -3,6 +3,7 @@ logsumexp; and the non-differentiable argmax/argmin."""
 
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 
 import numpy as np
@@ -45,7 +46,7 @@ class Mean(Function):
     def backward(ctx, g):
         g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
         n = _count(ctx.shape, ctx.axes)
-        return xp.broadcast_to(g / max(n, 1), ctx.shape), None, None
+        return xp.broadcast_to(g / builtins.max(n, 1), ctx.shape), None, None
 
 
 class Extreme(Function):
@@ -73,7 +74,7 @@ class Var(Function):
         mean = xp.mean(a, axis=axes, keepdims=True)
         d = a - mean
         n = _count(a.shape, axes)
-        denom = max(n - correction, 0)
+        denom = builtins.max(n - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = xp.sum(d * d, axis=axes, keepdims=keepdims) / denom
         ctx.save_for_backward(d)
