@@ -98,7 +98,10 @@ def check_numeric(X, name: str = "X") -> np.ndarray:
         raise ValueError(f"{name} must have a sample axis, got a 0-d array; pass X.reshape(1, -1)")
     if arr.shape[0] == 0:
         raise ValueError(f"{name} must hold at least one sample, got shape {arr.shape}")
-    if arr.dtype.kind == "f" and not math.isfinite(float(arr.sum(dtype=np.float64))):
+    if arr.dtype.kind == "f":
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = float(arr.sum(dtype=np.float64))
+    if arr.dtype.kind == "f" and not math.isfinite(total):
         n_nan = int(np.isnan(arr).sum())
         n_inf = int(np.isinf(arr).sum())
         if n_nan or n_inf:

@@ -152,6 +152,6 @@ def download_mnist(
                 f"Fix: check the internet connection, or download the four MNIST files "
                 f"({', '.join(sums)}) by hand and put them in {root} "
                 "(or in $TINYPROP_DATA/mnist, or ~/.cache/tinyprop/mnist), then call "
-                "load_mnist()"
+                f"load_mnist({str(root)!r})"
             )
     return root
