@@ -8,7 +8,7 @@ import pytest
 import tinyprop as tp
 from tinyprop.ops import DIFFERENTIABLE
 
-from op_table import CASES, C, make_inputs
+from tinyprop.op_cases import CASES, C, make_inputs
 
 IDS = [c.id for c in CASES]
 
@@ -17,7 +17,7 @@ def test_table_covers_every_exported_op():
     covered = {c.op for c in CASES}
     missing = sorted(set(DIFFERENTIABLE) - covered)
     unknown = sorted(covered - set(DIFFERENTIABLE))
-    assert not missing, f"ops exported without an entry in tests/op_table.py: {missing}"
+    assert not missing, f"ops exported without an entry in src/tinyprop/op_cases.py: {missing}"
     assert not unknown, f"op table names ops that are not exported: {unknown}"
 
 

@@ -1,4 +1,5 @@
-"""The op table: every differentiable op with sample inputs.
+"""The op table: every differentiable op with sample inputs (used by the test suite and
+``tinyprop gradcheck``).
 
 Each case names the op (a key of ``tinyprop.ops.DIFFERENTIABLE``), how to call it in
 tinyprop and in PyTorch, and its inputs: ``F(shape, domain)`` is a float input that

@@ -1,0 +1,286 @@
+"""The ``tinyprop`` command: thin argument parsing over the library.
+
+Errors in what the user gave (options, files, run directories) print one line on stderr
+and exit with code 2; ``--debug`` shows the traceback. Ctrl-C during training stops after
+the current batch, writes the checkpoint and summary, and exits 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+
+COMMANDS = {
+    "train": "train a model and write a run directory",
+    "evaluate": "evaluate a trained run on its (or another) dataset",
+    "predict": "predict classes for a .npy array or PNG images",
+    "datasets": "list datasets and where they were found",
+    "gradcheck": "check every op, layer and manual layer against finite differences",
+}
+
+
+class UsageError(ValueError):
+    """Bad command-line usage."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",") if v != ""]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers such as 256,128, got {text!r}"
+        ) from None
+    return values
+
+
+def _fraction_or_count(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a fraction like 0.1 or a count like 5000, got {text!r}"
+            ) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .train.config import (
+        ACTIVATIONS,
+        DATASETS,
+        ENGINES,
+        INITS,
+        MODELS,
+        OPTIMIZERS,
+        SCHEDULES,
+    )
+
+    p = _Parser(prog="tinyprop", description="Backpropagation from scratch on NumPy.")
+    p.add_argument("--version", action="version", version=f"tinyprop {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    t = sub.add_parser("train", help=COMMANDS["train"])
+    t.add_argument("--data", choices=DATASETS)
+    t.add_argument("--data-dir")
+    t.add_argument("--model", choices=MODELS)
+    t.add_argument("--hidden", type=_int_list, help="hidden sizes, e.g. 256,128")
+    t.add_argument("--activation", choices=ACTIVATIONS)
+    t.add_argument("--init", choices=INITS)
+    t.add_argument("--init-std", type=float, help="std of --init normal (seeds: 0.1, 0.3)")
+    t.add_argument("--engine", choices=ENGINES)
+    t.add_argument("--optimizer", choices=OPTIMIZERS)
+    t.add_argument("--lr", type=float)
+    t.add_argument("--momentum", type=float)
+    t.add_argument("--weight-decay", type=float)
+    t.add_argument("--schedule", choices=SCHEDULES)
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--seed", type=int)
+    t.add_argument("--val-split", type=_fraction_or_count)
+    t.add_argument("--early-stopping", type=int, metavar="N")
+    t.add_argument("--out", help="run directory (default runs/<time>-<data>-<model>)")
+    t.add_argument("--no-plots", dest="plots", action="store_false", default=None)
+    t.add_argument("--no-progress", dest="progress", action="store_false", default=None)
+    t.add_argument("--animate", action="store_true", default=None,
+                   help="also write boundary.gif for 2-D data")
+    t.add_argument("--detect-anomaly", action="store_true", default=None)
+    t.add_argument("--config", help="TOML file with the same keys")
+    t.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
+    _common(t)
+
+    e = sub.add_parser("evaluate", help=COMMANDS["evaluate"])
+    e.add_argument("run_dir")
+    e.add_argument("--data", choices=DATASETS)
+    e.add_argument("--data-dir")
+    _common(e)
+
+    pr = sub.add_parser("predict", help=COMMANDS["predict"])
+    pr.add_argument("run_dir")
+    pr.add_argument("inputs", nargs="+", help=".npy array or PNG image(s)")
+    _common(pr)
+
+    d = sub.add_parser("datasets", help=COMMANDS["datasets"])
+    d.add_argument("--data-dir")
+    _common(d)
+
+    g = sub.add_parser("gradcheck", help=COMMANDS["gradcheck"])
+    _common(g)
+    return p
+
+
+def _common(p) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _emit(args, obj, human: str) -> None:
+    if args.json:
+        print(json.dumps(obj, default=str))
+    else:
+        print(human)
+
+
+def cmd_train(args) -> int:
+    from .train import ConfigError, TrainConfig, load_toml, resume_run, train_run
+
+    stream = sys.stderr if args.json else sys.stdout
+    options = {}
+    if args.config:
+        options.update(load_toml(args.config))
+    for key in ("data", "data_dir", "model", "hidden", "activation", "init", "init_std", "engine",
+                "optimizer", "lr", "momentum", "weight_decay", "schedule", "epochs",
+                "batch_size", "seed", "val_split", "early_stopping", "out", "plots",
+                "progress", "animate", "detect_anomaly"):
+        value = getattr(args, key)
+        if value is not None:
+            options[key] = value
+    if args.resume:
+        extra = sorted(set(options) - {"epochs", "progress"})
+        if extra:
+            raise ConfigError(f"--resume continues a run with its own config; drop {extra}")
+        summary = resume_run(args.resume, epochs=options.get("epochs"), stream=stream)
+    else:
+        cfg = TrainConfig.from_dict(options, source=args.config or "command line")
+        summary = train_run(cfg, stream=stream)
+    human = _summary_text(summary)
+    _emit(args, summary, human)
+    return 130 if summary["status"] == "interrupted" else 0
+
+
+def _summary_text(s: dict) -> str:
+    lines = [f"{s['data']} / {s['model']} ({s['engine']}): {s['status']} after "
+             f"{s['epochs']} epochs in {s['wall_time_s']:.1f}s "
+             f"({s['samples_per_s']:.0f} samples/s)"]
+    for split in ("train", "val", "test"):
+        if f"{split}_accuracy" in s:
+            lines.append(f"  {split:5s} loss {s[f'{split}_loss']:.4f}  accuracy "
+                         f"{100 * s[f'{split}_accuracy']:.2f} %")
+    lines.append(f"  run directory: {s['run_dir']}")
+    return "\n".join(lines)
+
+
+def _load_run(run_dir, data=None, data_dir=None):
+    from .io import load
+    from .train import Run, RunError, read_run_config
+
+    cfg = read_run_config(run_dir)
+    if data is not None:
+        cfg.data = data
+    if data_dir is not None:
+        cfg.data_dir = data_dir
+    run = Run(cfg, verbose=False)
+    from pathlib import Path
+
+    weights = Path(run_dir) / "model.safetensors"
+    if not weights.is_file():
+        raise RunError(f"{run_dir} has no model.safetensors; did the run finish?")
+    state = run.engine.state_dict()
+    state["model"] = load(weights)
+    run.engine.load_state_dict(state)
+    return run
+
+
+def cmd_evaluate(args) -> int:
+    from .train import evaluate
+
+    run = _load_run(args.run_dir, args.data, args.data_dir)
+    d = run.data
+    result = {"run_dir": args.run_dir, "data": run.cfg.data}
+    for split in ("train", "val", "test"):
+        pair = getattr(d, split) if (split != "val" or d.has_val) else None
+        if pair is not None:
+            result[f"{split}_loss"], result[f"{split}_accuracy"] = evaluate(run.engine, *pair)
+    human = "\n".join(f"{k:15s} {v:.4f}" if isinstance(v, float) else f"{k:15s} {v}"
+                      for k, v in result.items())
+    _emit(args, result, human)
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from .predict import load_inputs
+    from .train.run import _softmax
+
+    run = _load_run(args.run_dir)
+    X, names = load_inputs(args.inputs, run.data)
+    probs = _softmax(run.engine.predict_logits(X))
+    classes = run.data.classes
+    rows = [{"input": n, "class": int(p.argmax()), "label": str(classes[int(p.argmax())]),
+             "probability": float(p.max())} for n, p in zip(names, probs)]
+    human = "\n".join(f"{r['input']}: {r['label']} ({100 * r['probability']:.1f} %)"
+                      for r in rows)
+    _emit(args, {"predictions": rows}, human)
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    from .data import available_datasets
+
+    info = available_datasets(args.data_dir)
+    rows = {name: {"available": i.available, "location": i.location, "hint": i.hint,
+                   "description": i.description} for name, i in info.items()}
+    human = "\n".join(
+        f"{name:14s} {'yes' if i.available else 'no ':3s}  "
+        f"{i.location if i.available else i.hint}" for name, i in info.items()
+    )
+    _emit(args, rows, human)
+    return 0
+
+
+def cmd_gradcheck(args) -> int:
+    from .checks import run_all_checks
+
+    results = run_all_checks()
+    failed = [r for r in results if not r["ok"]]
+    human = "\n".join(f"{r['kind']:8s} {r['name']:34s} {'ok' if r['ok'] else 'FAIL'}"
+                      f"{'' if r['ok'] else '  ' + r['message']}" for r in results)
+    human += f"\n{len(results) - len(failed)} passed, {len(failed)} failed"
+    _emit(args, {"results": results, "failed": len(failed)}, human)
+    return 1 if failed else 0
+
+
+HANDLERS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
+            "datasets": cmd_datasets, "gradcheck": cmd_gradcheck}
+
+USER_ERRORS = (ValueError, TypeError, OSError, KeyError)
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``tinyprop`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            print(f"tinyprop {__version__}: backpropagation from scratch on NumPy\n\ncommands:")
+            for name, text in COMMANDS.items():
+                print(f"  {name:10s} {text}")
+            print("\nrun `tinyprop COMMAND --help` for options")
+            return 0
+        return HANDLERS[args.command](args)
+    except KeyboardInterrupt:
+        print("tinyprop: interrupted", file=sys.stderr)
+        return 130
+    except USER_ERRORS as e:
+        if debug:
+            raise
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(f"tinyprop: error: {msg}", file=sys.stderr)
+        return 2
+    except FloatingPointError as e:
+        if debug:
+            raise
+        print(f"tinyprop: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

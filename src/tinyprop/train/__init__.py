@@ -1,0 +1,25 @@
+"""Training: one loop for both engines, callbacks, run directories.
+
+>>> from tinyprop.train import Trainer, AutogradEngine, ManualEngine, TrainConfig
+"""
+
+from .build import build_model, build_optimizer, build_scheduler, to_manual_network
+from .callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    MetricsLogger,
+    ProgressBar,
+    SchedulerStep,
+)
+from .config import ConfigError, TrainConfig, load_toml
+from .engines import AutogradEngine, ManualEngine, evaluate
+from .loop import Trainer, TrainingDiverged
+from .run import Run, RunError, read_run_config, resume_run, train_run
+
+__all__ = [
+    "AutogradEngine", "Callback", "Checkpoint", "ConfigError", "EarlyStopping", "ManualEngine",
+    "MetricsLogger", "ProgressBar", "Run", "RunError", "SchedulerStep", "TrainConfig", "Trainer",
+    "TrainingDiverged", "build_model", "build_optimizer", "build_scheduler", "evaluate",
+    "load_toml", "read_run_config", "resume_run", "to_manual_network", "train_run",
+]

@@ -1,0 +1,107 @@
+"""Build the model, optimizer and scheduler a :class:`TrainConfig` describes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import TrainConfig
+
+_ACT = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU"}
+
+
+def build_model(cfg: TrainConfig, n_in: int, n_out: int):
+    """An ``nn.Sequential`` MLP (no hidden layer for logreg), initialised per ``cfg.init``.
+
+    ``init='normal'`` is the seeds' ``init_std * randn`` weights (0.1, or 0.3 for 2-D data) with zero biases; ``'default'``
+    is PyTorch's; ``'xavier'`` Glorot-uniform; ``'he'`` Kaiming-normal; ``'zeros'``.
+    """
+    from .. import nn
+
+    sizes = [n_in, *cfg.hidden, n_out]
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(getattr(nn, _ACT[cfg.activation])())
+    model = nn.Sequential(*layers)
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            _init_linear(m, cfg.init, cfg.activation, cfg.init_std)
+    return model
+
+
+def _init_linear(layer, init: str, activation: str, std: float = 0.1) -> None:
+    from ..nn import init as nn_init
+
+    if init == "default":
+        return
+    if init == "normal":
+        nn_init.normal_(layer.weight, 0.0, std)
+    elif init == "xavier":
+        nn_init.xavier_uniform_(layer.weight, gain=nn_init.calculate_gain(
+            "tanh" if activation == "tanh" else "linear"))
+    elif init == "he":
+        nn_init.kaiming_normal_(layer.weight, nonlinearity="relu")
+    elif init == "zeros":
+        nn_init.zeros_(layer.weight)
+    nn_init.zeros_(layer.bias)
+
+
+def to_manual_network(model):
+    """A ``manual.Network`` computing the same function as an ``nn.Sequential`` MLP,
+    starting from a copy of its weights (so both engines start identically)."""
+    from .. import manual, nn
+
+    layers = []
+    for m in model:
+        if isinstance(m, nn.Linear):
+            lin = manual.Linear(m.in_features, m.out_features, dtype=m.weight.dtype)
+            lin.w[...] = m.weight.data
+            lin.b[...] = m.bias.data.reshape(1, -1)
+            layers.append(lin)
+        else:
+            name = type(m).__name__
+            layers.append(getattr(manual, name)())
+    return manual.Network(layers)
+
+
+def build_optimizer(cfg: TrainConfig, params):
+    """The optimizer named by ``cfg.optimizer`` ('momentum'/'nesterov' are SGD variants)."""
+    from .. import optim
+
+    wd = cfg.weight_decay
+    if cfg.optimizer == "sgd":
+        return optim.SGD(params, lr=cfg.lr, weight_decay=wd)
+    if cfg.optimizer in ("momentum", "nesterov"):
+        return optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=wd,
+                         nesterov=cfg.optimizer == "nesterov")
+    if cfg.optimizer == "adam":
+        return optim.Adam(params, lr=cfg.lr, weight_decay=wd)
+    if cfg.optimizer == "adamw":
+        return optim.AdamW(params, lr=cfg.lr, weight_decay=wd or 1e-2)
+    return optim.RMSprop(params, lr=cfg.lr, weight_decay=wd, momentum=cfg.momentum
+                         if cfg.momentum else 0)
+
+
+def build_scheduler(cfg: TrainConfig, optimizer, steps_per_epoch: int):
+    """(scheduler, per_batch) for ``cfg.schedule``; (None, False) for 'none'."""
+    from ..optim import lr_scheduler as S
+
+    e = cfg.epochs
+    if cfg.schedule == "none":
+        return None, False
+    if cfg.schedule == "step":
+        return S.StepLR(optimizer, step_size=max(1, e // 3), gamma=0.1), False
+    if cfg.schedule == "cosine":
+        return S.CosineAnnealingLR(optimizer, T_max=e), False
+    if cfg.schedule == "exponential":
+        return S.ExponentialLR(optimizer, gamma=0.9), False
+    if cfg.schedule == "plateau":
+        return S.ReduceLROnPlateau(optimizer, factor=0.5, patience=2), False
+    return S.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=e * steps_per_epoch,
+                        cycle_momentum=cfg.optimizer in ("momentum", "nesterov", "adam",
+                                                         "adamw")), True
+
+
+def count_parameters(model) -> int:
+    return int(sum(np.prod(p.shape) for p in model.parameters()))

@@ -1,0 +1,169 @@
+"""Callbacks: hooks the training loop calls at the start and end of training, of each
+epoch and after each batch. Subclass :class:`Callback` and override what you need.
+
+A callback may set ``trainer.stop = True`` to end training after the current epoch.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import sys
+
+
+class Callback:
+    """Base class; every hook receives the :class:`~tinyprop.train.Trainer`."""
+
+    def on_train_begin(self, trainer) -> None: ...
+
+    def on_epoch_begin(self, trainer, epoch: int) -> None: ...
+
+    def on_batch_end(self, trainer, batch: int, loss: float) -> None: ...
+
+    def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None: ...
+
+    def on_train_end(self, trainer) -> None: ...
+
+
+class ProgressBar(Callback):
+    """A tqdm bar per epoch (``tqdm.auto``: a widget in notebooks) and an epoch table.
+
+    Quiet when ``enabled`` is False; by default the bar shows only on a terminal.
+    Output goes to ``stream`` (stderr by default, so ``--json`` keeps stdout clean).
+    """
+
+    def __init__(self, enabled: bool | None = None, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = enabled if enabled is not None else self.stream.isatty()
+        self.bar = None
+        self.header_done = False
+
+    def on_epoch_begin(self, trainer, epoch: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=trainer.batches_per_epoch, desc=f"epoch {epoch + 1}/{trainer.epochs}",
+                        leave=False, file=self.stream, dynamic_ncols=True)
+
+    def on_batch_end(self, trainer, batch: int, loss: float) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            if batch % 10 == 0:
+                self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+
+    def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        if not trainer.verbose:
+            return
+        cols = [k for k in ("train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                            "test_loss", "test_accuracy") if k in logs]
+        if not self.header_done:
+            print("epoch  " + "  ".join(f"{c:>14}" for c in cols) + "      time",
+                  file=self.stream)
+            self.header_done = True
+        print(f"{epoch + 1:5d}  " + "  ".join(f"{logs[c]:14.4f}" for c in cols)
+              + f"  {logs['epoch_time_s']:7.2f}s", file=self.stream, flush=True)
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs; optionally put
+    back the best weights at the end."""
+
+    def __init__(self, patience: int = 5, monitor: str = "val_loss", mode: str | None = None,
+                 min_delta: float = 0.0, restore_best: bool = True) -> None:
+        if not isinstance(patience, int) or patience < 1:
+            raise ValueError(f"patience must be an integer >= 1, got {patience!r}")
+        self.patience, self.monitor, self.min_delta = patience, monitor, min_delta
+        self.mode = mode or ("max" if "acc" in monitor else "min")
+        if self.mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.restore_best = restore_best
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = -1
+        self.best_state = None
+        self.wait = 0
+
+    def _better(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
+        if self.monitor not in logs:
+            raise ValueError(
+                f"EarlyStopping monitors {self.monitor!r} but the epoch logs have "
+                f"{sorted(logs)}; use a validation split or monitor another key"
+            )
+        value = logs[self.monitor]
+        if self._better(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best:
+                self.best_state = copy.deepcopy(trainer.engine.state_dict()["model"])
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                trainer.stop = True
+                trainer.stop_reason = (f"early stopping: {self.monitor} did not improve for "
+                                       f"{self.patience} epochs (best {self.best:.4f} at epoch "
+                                       f"{self.best_epoch + 1})")
+
+    def on_train_end(self, trainer) -> None:
+        if self.restore_best and self.best_state is not None and trainer.stop:
+            state = trainer.engine.state_dict()
+            state["model"] = self.best_state
+            trainer.engine.load_state_dict(state)
+
+    def state_dict(self) -> dict:
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+
+
+class SchedulerStep(Callback):
+    """Step a learning-rate scheduler once per epoch, or per batch (OneCycleLR);
+    ``ReduceLROnPlateau`` gets the monitored value."""
+
+    def __init__(self, scheduler, monitor: str = "val_loss", per_batch: bool = False) -> None:
+        self.scheduler, self.monitor, self.per_batch = scheduler, monitor, per_batch
+
+    def on_batch_end(self, trainer, batch: int, loss: float) -> None:
+        if self.per_batch:
+            self.scheduler.step()
+
+    def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
+        if self.per_batch:
+            return
+        if type(self.scheduler).__name__ == "ReduceLROnPlateau":
+            key = self.monitor if self.monitor in logs else "train_loss"
+            self.scheduler.step(logs[key])
+        else:
+            self.scheduler.step()
+
+
+class MetricsLogger(Callback):
+    """Append each epoch's logs as one JSON line to ``path`` (``metrics.jsonl``)."""
+
+    def __init__(self, path) -> None:
+        self.path = os.fspath(path)
+
+    def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(logs) + "\n")
+            f.flush()
+
+
+class Checkpoint(Callback):
+    """Write the whole training state (model, optimizer, scheduler, loader, RNG, history)
+    atomically to ``path`` after every epoch."""
+
+    def __init__(self, path) -> None:
+        self.path = os.fspath(path)
+
+    def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
+        trainer.save_checkpoint(self.path)

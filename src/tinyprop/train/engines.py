@@ -1,0 +1,135 @@
+"""The two engines behind one training interface.
+
+An engine owns a model and knows how to take one optimisation step on a batch and how
+to evaluate arrays. ``AutogradEngine`` drives an ``nn.Module`` with an optimizer and a
+loss; ``ManualEngine`` drives a ``manual.Network`` (hand-derived backward) whose arrays
+are exposed to the same optimizers through Tensors that share their memory.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import kernels
+from ..grad_mode import no_grad
+from ..tensor import Tensor
+
+
+def _as_batch(X, dtype):
+    if X.dtype == np.uint8:
+        return np.true_divide(X, 255, dtype=dtype)
+    return X if X.dtype == dtype else X.astype(dtype)
+
+
+class AutogradEngine:
+    """Train an autograd ``nn.Module``: forward, loss, backward, optimizer step."""
+
+    name = "autograd"
+
+    def __init__(self, model, optimizer, loss_fn=None) -> None:
+        from ..ops.loss import cross_entropy
+
+        self.model = model
+        self.optimizer = optimizer
+        self.loss_fn = loss_fn or cross_entropy
+        p = next(iter(model.parameters()), None)
+        self.dtype = p.dtype if p is not None else np.float32
+
+    def train_step(self, X, y):
+        """One step on a batch; returns (summed loss, number correct) for the batch."""
+        self.model.train()
+        self.optimizer.zero_grad()
+        logits = self.model(Tensor._wrap(X))
+        loss = self.loss_fn(logits, y)
+        loss.backward()
+        self.optimizer.step()
+        n = len(y)
+        correct = int((logits.data.argmax(axis=1) == y).sum())
+        return float(loss.data) * n, correct
+
+    def predict_logits(self, X, batch_size: int = 2048) -> np.ndarray:
+        """Logits for an array of inputs, in evaluation mode, without recording."""
+        self.model.eval()
+        out = []
+        with no_grad():
+            for i in range(0, len(X), batch_size):
+                xb = _as_batch(X[i:i + batch_size], self.dtype)
+                out.append(self.model(Tensor._wrap(xb)).data)
+        return np.concatenate(out) if out else np.zeros((0, 0), self.dtype)
+
+    def state_dict(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+
+
+class ManualEngine:
+    """Train a ``manual.Network`` with a manual cost; any ``tinyprop.optim`` optimizer
+    updates its arrays in place through Tensors that share their memory."""
+
+    name = "manual"
+
+    def __init__(self, network, cost, optimizer_factory) -> None:
+        self.model = network
+        self.cost = cost
+        params = network.parameters()
+        grads = network.gradients()
+        self.tensors = {}
+        for name, arr in params.items():
+            t = Tensor._wrap(arr)
+            t.requires_grad = True
+            t.grad = Tensor._wrap(grads[name])
+            self.tensors[name] = t
+        self.optimizer = optimizer_factory(list(self.tensors.values()))
+        first = next(iter(params.values()), None)
+        self.dtype = first.dtype if first is not None else np.float32
+
+    def train_step(self, X, y):
+        net = self.model
+        net.zero_gradients()
+        logits = net.forward(X)
+        loss = self.cost.estimate(y, logits)
+        net.backward(self.cost.gradient())
+        self.optimizer.step()
+        n = len(y)
+        return float(loss) * n, int((logits.argmax(axis=1) == y).sum())
+
+    def predict_logits(self, X, batch_size: int = 2048) -> np.ndarray:
+        out = [self.model.forward(_as_batch(X[i:i + batch_size], self.dtype))
+               for i in range(0, len(X), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, 0), self.dtype)
+
+    def state_dict(self) -> dict:
+        model = {name: arr.copy() for name, arr in self.model.parameters().items()}
+        return {"model": model, "optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        params = self.model.parameters()
+        given = state["model"]
+        if set(given) != set(params):
+            raise ValueError(
+                f"checkpoint has parameters {sorted(given)}, this network has {sorted(params)}; "
+                "resume with the same model configuration"
+            )
+        for name, arr in params.items():
+            if np.shape(given[name]) != arr.shape:
+                raise ValueError(
+                    f"checkpoint parameter {name!r} has shape {np.shape(given[name])}, "
+                    f"the network's has {arr.shape}"
+                )
+        self.optimizer.load_state_dict(state["optimizer"])
+        for name, arr in params.items():
+            arr[...] = given[name]
+
+
+def evaluate(engine, X, y, batch_size: int = 2048) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``engine``'s model on (X, y)."""
+    if len(X) == 0:
+        raise ValueError("cannot evaluate on an empty dataset")
+    logits = engine.predict_logits(X, batch_size).astype(np.float64, copy=False)
+    logp = kernels.log_softmax(logits, axis=1)
+    loss = float(-logp[np.arange(len(y)), y].mean())
+    acc = float((logits.argmax(axis=1) == y).mean())
+    return loss, acc

@@ -1,0 +1,194 @@
+"""The training loop shared by both engines.
+
+Per epoch: minibatches (forward, loss, backward, step), then loss and accuracy on the
+training set and on the validation/test sets; the epoch's logs go to the history and
+to the callbacks. Ctrl-C stops after the current batch (``trainer.interrupted``); a NaN
+or infinite loss stops with :class:`TrainingDiverged`, naming the epoch and batch.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+
+import numpy as np
+
+from ..backend import default_generator
+from .callbacks import Callback
+from .engines import evaluate
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite during training."""
+
+
+class Trainer:
+    """Run ``epochs`` of training of ``engine`` over ``train_loader``.
+
+    ``val_data`` and ``test_data`` are ``(X, y)`` pairs evaluated after each epoch.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn, optim
+    >>> from tinyprop.data import DataLoader, make_circles
+    >>> from tinyprop.train import AutogradEngine, Trainer
+    >>> d = make_circles(seed=0)
+    >>> model = nn.Sequential(nn.Linear(2, 10), nn.Tanh(), nn.Linear(10, 2))
+    >>> engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.1))
+    >>> history = Trainer(engine, DataLoader(d.X_train, d.y_train, 10, seed=0), epochs=2,
+    ...                   test_data=d.test, verbose=False).fit()
+    >>> len(history)
+    2
+    """
+
+    def __init__(self, engine, train_loader, *, epochs: int, val_data=None, test_data=None,
+                 callbacks=(), scheduler=None, verbose: bool = True,
+                 eval_batch_size: int = 2048, train_eval_data=None) -> None:
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+            raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+        for cb in callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__}")
+        self.engine = engine
+        self.loader = train_loader
+        self.epochs = int(epochs)
+        self.val_data, self.test_data = val_data, test_data
+        self.train_eval_data = train_eval_data or (train_loader.X, train_loader.y)
+        self.callbacks = list(callbacks)
+        self.scheduler = scheduler
+        self.verbose = verbose
+        self.eval_batch_size = eval_batch_size
+        self.history: list[dict] = []
+        self.epoch = 0
+        self.stop = False
+        self.stop_reason = ""
+        self.interrupted = False
+        self.partial = None  # (batch, loss_sum, correct, seen) of an interrupted epoch
+        self.samples_seen = 0
+        self.train_time = 0.0
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return len(self.loader)
+
+    # ---- the loop ---------------------------------------------------------------
+    def fit(self) -> list[dict]:
+        """Train until ``epochs`` are done, a callback stops, or Ctrl-C; return the history."""
+        restore = self._install_sigint()
+        try:
+            for cb in self.callbacks:
+                cb.on_train_begin(self)
+            while self.epoch < self.epochs and not self.stop and not self.interrupted:
+                self._run_epoch()
+            for cb in self.callbacks:
+                cb.on_train_end(self)
+        finally:
+            restore()
+        return self.history
+
+    def _run_epoch(self) -> None:
+        epoch = self.epoch
+        for cb in self.callbacks:
+            cb.on_epoch_begin(self, epoch)
+        start_batch, loss_sum, correct, seen = self.partial or (0, 0.0, 0, 0)
+        seen_before = seen
+        self.partial = None
+        t0 = time.perf_counter()
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite loss is checked
+            loss_sum, correct, seen = self._batches(epoch, start_batch, loss_sum, correct, seen)
+        elapsed = time.perf_counter() - t0
+        self.train_time += elapsed
+        self.samples_seen += seen - seen_before
+        if self.interrupted and self.partial is not None and self.partial[0] < len(self.loader):
+            return
+        self.partial = None
+        logs = {"epoch": epoch + 1, "train_batch_loss": loss_sum / max(seen, 1),
+                "train_batch_accuracy": correct / max(seen, 1)}
+        logs["train_loss"], logs["train_accuracy"] = evaluate(
+            self.engine, *self.train_eval_data, self.eval_batch_size)
+        for key, data in (("val", self.val_data), ("test", self.test_data)):
+            if data is not None:
+                logs[f"{key}_loss"], logs[f"{key}_accuracy"] = evaluate(
+                    self.engine, *data, self.eval_batch_size)
+        logs["lr"] = float(self.engine.optimizer.param_groups[0]["lr"])
+        logs["epoch_time_s"] = elapsed
+        logs["samples_per_s"] = seen / elapsed if elapsed > 0 else 0.0
+        self.history.append(logs)
+        self.epoch += 1
+        for cb in self.callbacks:
+            cb.on_epoch_end(self, epoch, logs)
+
+    def _batches(self, epoch: int, start: int, loss_sum: float, correct: int, seen: int):
+        """Train on the epoch's minibatches; returns the running (loss sum, correct, seen)."""
+        step = self.engine.train_step
+        for batch, (xb, yb) in enumerate(self.loader, start=start):
+            batch_loss, batch_correct = step(xb, yb)
+            if not math.isfinite(batch_loss):
+                raise TrainingDiverged(
+                    f"the loss became {batch_loss / len(yb)} at epoch {epoch + 1}, batch "
+                    f"{batch + 1}; lower the learning rate (e.g. divide it by 10) or check "
+                    "the data for extreme values"
+                )
+            loss_sum += batch_loss
+            correct += batch_correct
+            seen += len(yb)
+            for cb in self.callbacks:
+                cb.on_batch_end(self, batch, batch_loss / len(yb))
+            if self.interrupted:
+                self.partial = (batch + 1, loss_sum, correct, seen)
+                break
+        return loss_sum, correct, seen
+
+    def _install_sigint(self):
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(signum, frame):
+            if self.interrupted:  # a second Ctrl-C stops at once
+                raise KeyboardInterrupt
+            self.interrupted = True
+
+        signal.signal(signal.SIGINT, handler)
+        return lambda: signal.signal(signal.SIGINT, previous)
+
+    # ---- state ------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to continue training bit for bit."""
+        state = self.engine.state_dict()
+        state["scheduler"] = self.scheduler.state_dict() if self.scheduler else None
+        state["loader"] = self.loader.state_dict()
+        state["rng"] = default_generator().bit_generator.state
+        state["trainer"] = {
+            "epoch": self.epoch, "history": self.history, "partial": self.partial,
+            "samples_seen": self.samples_seen, "train_time": self.train_time,
+            "callbacks": [cb.state_dict() if hasattr(cb, "state_dict") else None
+                          for cb in self.callbacks],
+        }
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned (validated before anything changes)."""
+        missing = [k for k in ("model", "optimizer", "loader", "rng", "trainer") if k not in state]
+        if missing:
+            raise ValueError(f"training state lacks {missing}; was it written by tinyprop train?")
+        self.engine.load_state_dict(state)
+        if self.scheduler is not None and state.get("scheduler") is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.loader.load_state_dict(state["loader"])
+        default_generator().bit_generator.state = state["rng"]
+        t = state["trainer"]
+        self.epoch = int(t["epoch"])
+        self.history = list(t["history"])
+        self.partial = tuple(t["partial"]) if t.get("partial") else None
+        self.samples_seen, self.train_time = int(t["samples_seen"]), float(t["train_time"])
+        for cb, cs in zip(self.callbacks, t.get("callbacks") or []):
+            if cs is not None and hasattr(cb, "load_state_dict"):
+                cb.load_state_dict(cs)
+
+    def save_checkpoint(self, path) -> None:
+        """Write :meth:`state_dict` to ``path`` (safetensors, atomic)."""
+        from ..io import save
+
+        save(self.state_dict(), path)

@@ -1,0 +1,276 @@
+"""A training run on disk: validate everything, then train into a run directory.
+
+Layout of ``runs/<timestamp>-<data>-<model>/``: ``config.json``, ``metrics.jsonl`` (one
+line per epoch), ``checkpoint.safetensors`` (full state, every epoch), ``model.safetensors``
+(weights), ``summary.json``, ``curves.png``, ``confusion.png`` and, for 2-D data,
+``boundary.png`` (and ``boundary.gif`` with ``animate``). Nothing is created before the
+configuration, the data and the model have been checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from .build import build_model, build_optimizer, build_scheduler, count_parameters
+from .callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    MetricsLogger,
+    ProgressBar,
+    SchedulerStep,
+)
+from .config import ConfigError, TrainConfig
+from .engines import AutogradEngine, ManualEngine
+from .loop import Trainer
+
+RUN_FORMAT = "tinyprop-run/1"
+
+
+class RunError(ValueError):
+    """A run directory is missing, incomplete or from another version."""
+
+
+def _write_json(path: Path, obj) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=2, default=_json_default)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    raise TypeError(f"cannot store {type(o).__name__} in JSON")
+
+
+class Run:
+    """Everything one training run needs, built and validated from a config."""
+
+    def __init__(self, cfg: TrainConfig, *, verbose: bool = True, stream=None) -> None:
+        import tinyprop as tp
+
+        from ..data import load_dataset
+
+        self.cfg = cfg = cfg.resolved()
+        self.verbose = verbose
+        self.stream = stream
+        tp.manual_seed(cfg.seed)
+        self.data = load_dataset(cfg.data, data_dir=cfg.data_dir, seed=cfg.seed,
+                                 val_split=cfg.val_split)
+        d = self.data
+        n_in = int(np.prod(d.X_train.shape[1:]))
+        self.model = build_model(cfg, n_in, d.n_classes)
+        self.loader = d.loader("train", batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed)
+        if cfg.engine == "autograd":
+            self.engine = AutogradEngine(self.model, build_optimizer(cfg, self.model.parameters()))
+        else:
+            from .. import manual
+            from .build import to_manual_network
+
+            self.engine = ManualEngine(to_manual_network(self.model),
+                                       manual.SoftmaxCrossEntropy(),
+                                       lambda params: build_optimizer(cfg, params))
+        self.scheduler, per_batch = build_scheduler(cfg, self.engine.optimizer, len(self.loader))
+        self.scheduler_callback = (SchedulerStep(self.scheduler, per_batch=per_batch)
+                                   if self.scheduler else None)
+        self.early = (EarlyStopping(cfg.early_stopping,
+                                    monitor="val_loss" if d.has_val else "train_loss")
+                      if cfg.early_stopping else None)
+        self.frames = []
+
+    # ---- run directory ------------------------------------------------------------
+    def make_dir(self, out: str | None) -> Path:
+        if out is None:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            out = os.path.join("runs", f"{stamp}-{self.cfg.data}-{self.cfg.model}")
+        path = Path(out)
+        if path.exists() and any(path.iterdir()):
+            raise ConfigError(
+                f"output directory {path} exists and is not empty; choose another --out "
+                "or continue it with --resume"
+            )
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def trainer(self, run_dir: Path) -> Trainer:
+        d = self.data
+        callbacks = [ProgressBar(self.cfg.progress, stream=self.stream)]
+        if self.scheduler_callback:
+            callbacks.append(self.scheduler_callback)
+        if self.early:
+            callbacks.append(self.early)
+        if self.cfg.animate and d.X_train.shape[1:] == (2,):
+            callbacks.append(_BoundaryFrames(self))
+        callbacks += [MetricsLogger(run_dir / "metrics.jsonl"),
+                      Checkpoint(run_dir / "checkpoint.safetensors")]
+        return Trainer(self.engine, self.loader, epochs=self.cfg.epochs,
+                       val_data=d.val if d.has_val else None, test_data=d.test,
+                       callbacks=callbacks, scheduler=self.scheduler, verbose=self.verbose)
+
+    def write_config(self, run_dir: Path) -> None:
+        _write_json(run_dir / "config.json", {
+            "format": RUN_FORMAT, "tinyprop_version": __version__,
+            "config": self.cfg.to_dict(), "n_parameters": count_parameters(self.model),
+        })
+
+    def finish(self, trainer: Trainer, run_dir: Path, status: str, wall: float) -> dict:
+        from ..io import save
+
+        save(self.engine.state_dict()["model"], run_dir / "model.safetensors")
+        last = trainer.history[-1] if trainer.history else {}
+        summary = {
+            "data": self.cfg.data, "model": self.cfg.model, "engine": self.cfg.engine,
+            "hidden": self.cfg.hidden, "optimizer": self.cfg.optimizer, "lr": self.cfg.lr,
+            "batch_size": self.cfg.batch_size, "epochs": trainer.epoch,
+            "status": status, "stop_reason": trainer.stop_reason or None,
+        }
+        for key in ("train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                    "test_loss", "test_accuracy"):
+            if key in last:
+                summary[key] = last[key]
+        summary["wall_time_s"] = wall
+        summary["train_time_s"] = trainer.train_time
+        summary["samples_per_s"] = (trainer.samples_seen / trainer.train_time
+                                    if trainer.train_time else 0.0)
+        summary["run_dir"] = str(run_dir)
+        summary["tinyprop_version"] = __version__
+        _write_json(run_dir / "summary.json", summary)
+        if self.cfg.plots and trainer.history:
+            self.plot(trainer, run_dir)
+        return summary
+
+    def plot(self, trainer: Trainer, run_dir: Path) -> None:
+        from .. import viz
+
+        d = self.data
+        viz.plot_curves(trainer.history, path=run_dir / "curves.png",
+                        title=f"{self.cfg.data} {self.cfg.model} ({self.cfg.engine})")
+        logits = self.engine.predict_logits(d.X_test)
+        viz.plot_confusion_matrix(d.y_test, logits.argmax(axis=1), n_classes=d.n_classes,
+                                  path=run_dir / "confusion.png")
+        if d.X_train.shape[1:] == (2,):
+            grid = d.grid()
+            probs = _softmax(self.engine.predict_logits(grid.points.astype(np.float32)))
+            acc = trainer.history[-1].get("test_accuracy", 0)
+            viz.plot_decision_boundary(probs, d.X_test, d.y_test, (grid.xx, grid.yy),
+                                       path=run_dir / "boundary.png",
+                                       title=f"test accuracy {acc:.3f}")
+            if self.frames:
+                viz.animate_decision_boundary(self.frames, d.X_test, d.y_test,
+                                              (grid.xx, grid.yy), run_dir / "boundary.gif")
+
+
+def _softmax(z):
+    from ..kernels import softmax
+
+    return softmax(z.astype(np.float64), axis=1)
+
+
+class _BoundaryFrames(Callback):
+    """Collect decision-boundary frames for the GIF (about 30 over the run)."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
+        every = max(1, trainer.epochs // 30)
+        if epoch % every == 0 or epoch + 1 == trainer.epochs:
+            grid = self.run.data.grid()
+            probs = _softmax(self.run.engine.predict_logits(grid.points.astype(np.float32)))
+            self.run.frames.append((probs, f"epoch {epoch + 1}: test acc "
+                                           f"{logs.get('test_accuracy', 0):.3f}"))
+
+
+def train_run(cfg: TrainConfig, *, out: str | None = None, verbose: bool = True,
+              stream=None) -> dict:
+    """Validate, create the run directory, train, write results; returns the summary."""
+    import tinyprop as tp
+
+    start = time.perf_counter()
+    run = Run(cfg, verbose=verbose, stream=stream)  # every check happens here
+    run_dir = run.make_dir(out if out is not None else run.cfg.out)
+    run.write_config(run_dir)
+    trainer = run.trainer(run_dir)
+    return _train(run, trainer, run_dir, start, tp)
+
+
+def _train(run: Run, trainer: Trainer, run_dir: Path, start: float, tp) -> dict:
+    from .loop import TrainingDiverged
+
+    status = "completed"
+    try:
+        if run.cfg.detect_anomaly:
+            with tp.detect_anomaly():
+                trainer.fit()
+        else:
+            trainer.fit()
+    except TrainingDiverged:
+        run.finish(trainer, run_dir, "diverged", time.perf_counter() - start)
+        raise
+    if trainer.interrupted:
+        status = "interrupted"
+        trainer.save_checkpoint(run_dir / "checkpoint.safetensors")
+    elif trainer.stop:
+        status = "early_stopped"
+    return run.finish(trainer, run_dir, status, time.perf_counter() - start)
+
+
+def read_run_config(run_dir) -> TrainConfig:
+    """The config a run directory was trained with (checked for format and version)."""
+    run_dir = Path(run_dir)
+    path = run_dir / "config.json"
+    if not run_dir.is_dir():
+        raise RunError(f"run directory {run_dir} does not exist")
+    if not path.is_file():
+        raise RunError(f"{run_dir} has no config.json; is it a tinyprop run directory?")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise RunError(f"{path} is not valid JSON ({e}); the run directory is damaged") from None
+    if not isinstance(meta, dict) or meta.get("format") != RUN_FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise RunError(
+            f"{run_dir} was written in format {found!r}, "
+            f"this tinyprop {__version__} reads {RUN_FORMAT!r}; retrain with this version"
+        )
+    if meta.get("tinyprop_version") != __version__:
+        raise RunError(
+            f"{run_dir} was written by tinyprop {meta.get('tinyprop_version')}, this is "
+            f"{__version__}; retrain with this version or install that one"
+        )
+    return TrainConfig.from_dict(meta["config"], source=str(path))
+
+
+def resume_run(run_dir, *, epochs: int | None = None, verbose: bool = True,
+               stream=None) -> dict:
+    """Continue a run from its last checkpoint (bit-exact with an uninterrupted run)."""
+    import tinyprop as tp
+
+    from ..io import load
+
+    start = time.perf_counter()
+    run_dir = Path(run_dir)
+    cfg = read_run_config(run_dir)
+    if epochs is not None:
+        cfg.epochs = epochs
+    ckpt = run_dir / "checkpoint.safetensors"
+    if not ckpt.is_file():
+        raise RunError(f"{run_dir} has no checkpoint.safetensors to resume from")
+    run = Run(cfg, verbose=verbose, stream=stream)
+    trainer = run.trainer(run_dir)
+    trainer.load_state_dict(load(ckpt))
+    with open(run_dir / "metrics.jsonl", "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(h) + "\n" for h in trainer.history)
+    if epochs is not None:
+        run.write_config(run_dir)
+    return _train(run, trainer, run_dir, start, tp)
