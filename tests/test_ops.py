@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 import tinyprop as tp
-from tinyprop.ops import DIFFERENTIABLE
-
 from tinyprop.op_cases import CASES, C, make_inputs
+from tinyprop.ops import DIFFERENTIABLE
 
 IDS = [c.id for c in CASES]
 

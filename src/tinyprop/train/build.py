@@ -12,7 +12,8 @@ _ACT = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "leaky_relu": "Lea
 def build_model(cfg: TrainConfig, n_in: int, n_out: int):
     """An ``nn.Sequential`` MLP (no hidden layer for logreg), initialised per ``cfg.init``.
 
-    ``init='normal'`` is the seeds' ``init_std * randn`` weights (0.1, or 0.3 for 2-D data) with zero biases; ``'default'``
+    ``init='normal'`` is the seeds' ``init_std * randn`` weights (0.1, or 0.3 for 2-D
+    data) with zero biases; ``'default'``
     is PyTorch's; ``'xavier'`` Glorot-uniform; ``'he'`` Kaiming-normal; ``'zeros'``.
     """
     from .. import nn
