@@ -14,7 +14,8 @@ from .backend import xp
 def logsumexp(x, axis=-1, keepdims=False):
     """Stable ``log(sum(exp(x)))`` along ``axis`` (shifts by the max first)."""
     m = xp.max(x, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
+    if not xp.isfinite(m).all():  # rows of -inf (or inf) would give nan when shifted
+        m = xp.where(xp.isfinite(m), m, 0)
     out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else xp.squeeze(out, axis=axis)
 

@@ -197,7 +197,7 @@ def _class_targets(target, n: int, c: int, ignore_index: int, what: str):
             f"{what}: expected targets of shape ({n},) for input of shape ({n}, {c}), "
             f"got {t.shape}"
         )
-    if t.size:
+    if t.size and (t.min() < 0 or t.max() >= c):
         bad = (t != ignore_index) & ((t < 0) | (t >= c))
         if bad.any():
             v = t[bad][0]

@@ -37,7 +37,8 @@ class AutogradEngine:
 
     def train_step(self, X, y):
         """One step on a batch; returns (summed loss, number correct) for the batch."""
-        self.model.train()
+        if not self.model.training:
+            self.model.train()
         self.optimizer.zero_grad()
         logits = self.model(Tensor._wrap(X))
         loss = self.loss_fn(logits, y)
@@ -49,12 +50,15 @@ class AutogradEngine:
 
     def predict_logits(self, X, batch_size: int = 2048) -> np.ndarray:
         """Logits for an array of inputs, in evaluation mode, without recording."""
+        was_training = self.model.training
         self.model.eval()
         out = []
         with no_grad():
             for i in range(0, len(X), batch_size):
                 xb = _as_batch(X[i:i + batch_size], self.dtype)
                 out.append(self.model(Tensor._wrap(xb)).data)
+        if was_training:
+            self.model.train()
         return np.concatenate(out) if out else np.zeros((0, 0), self.dtype)
 
     def state_dict(self) -> dict:

@@ -158,6 +158,14 @@ class Run:
         logits = self.engine.predict_logits(d.X_test)
         viz.plot_confusion_matrix(d.y_test, logits.argmax(axis=1), n_classes=d.n_classes,
                                   path=run_dir / "confusion.png")
+        n_features = int(np.prod(d.X_train.shape[1:]))
+        side = int(round(np.sqrt(n_features)))
+        if n_features > 2 and side * side == n_features:  # image data
+            viz.plot_samples(d.X_test[:16], d.y_test[:16], logits[:16].argmax(axis=1),
+                             image_shape=(side, side), path=run_dir / "samples.png")
+            first = next(iter(self.engine.state_dict()["model"].values()))
+            viz.plot_first_layer_weights(np.asarray(first), image_shape=(side, side), n=32,
+                                         path=run_dir / "weights.png")
         if d.X_train.shape[1:] == (2,):
             grid = d.grid()
             probs = _softmax(self.engine.predict_logits(grid.points.astype(np.float32)))
