@@ -1,0 +1,10 @@
+"""The error that every unreadable checkpoint ends in."""
+
+from __future__ import annotations
+
+
+class CheckpointError(ValueError):
+    """A file that is not a valid tinyprop checkpoint, or one that does not fit.
+
+    The message says what was expected, what was found and how to fix it.
+    """
