@@ -1,0 +1,70 @@
+"""Checking a state dict against a model before anything is copied."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..backend import xp
+from ..tensor import Tensor
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+"""What ``load_state_dict`` returns: keys the model expected but did not get, and the
+reverse."""
+
+
+def check_state_dict(targets, state_dict, strict: bool, owner: str):
+    """Validate ``state_dict`` against ``targets`` (name -> Tensor) without writing.
+
+    Returns ``(values, IncompatibleKeys)`` with ``values`` name -> array ready to copy,
+    or raises a ValueError listing every problem.
+    """
+    if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+        raise TypeError(
+            f"load_state_dict expects a mapping name -> array, got {type(state_dict).__name__}"
+        )
+    missing = [k for k in targets if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in targets]
+    problems = []
+    if strict:
+        if missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if unexpected:
+            problems.append("unexpected keys: " + ", ".join(map(str, unexpected)))
+    values = {}
+    for key, target in targets.items():
+        if key not in state_dict:
+            continue
+        arr, why = _convert_value(state_dict[key], target.data)
+        if why:
+            problems.append(f"{key}: {why}")
+        else:
+            values[key] = arr
+    if problems:
+        raise ValueError(
+            f"load_state_dict for {owner} failed; nothing was changed:\n  "
+            + "\n  ".join(problems)
+            + "\nCheck that the state dict comes from the same architecture (same layer "
+            "names and sizes); pass strict=False to skip missing/unexpected keys"
+        )
+    return values, IncompatibleKeys(missing, unexpected)
+
+
+def _convert_value(value, target):
+    """``(array, None)`` if ``value`` can be copied into ``target``, else ``(None, reason)``."""
+    if isinstance(value, Tensor):
+        value = value.data
+    elif not isinstance(value, np.ndarray) and hasattr(value, "detach"):
+        value = value.detach()  # e.g. a torch tensor that requires grad
+    try:
+        arr = xp.asarray(value)
+    except Exception as e:  # noqa: BLE001 - report any conversion failure
+        return None, f"cannot convert a {type(value).__name__} to an array ({e})"
+    if arr.shape != target.shape:
+        return None, f"shape mismatch: expected {target.shape}, got {arr.shape}"
+    if arr.dtype.kind not in "biuf":
+        return None, f"expected numbers, got dtype {arr.dtype}"
+    if target.dtype.kind in "iub" and arr.dtype.kind == "f":
+        return None, f"expected integers ({target.dtype}), got floating dtype {arr.dtype}"
+    return arr, None

@@ -1,0 +1,152 @@
+"""Activation modules: thin wrappers over the engine's activation ops.
+
+``inplace`` is accepted where PyTorch has it, for drop-in compatibility; tinyprop
+always returns a new tensor (the values are the same).
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+from ..ops import activation as A
+from ..tensor import Tensor
+from .module import Module
+
+
+def _number(value, name: str, layer: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{layer}: {name} must be a number, got {value!r}")
+    return float(value)
+
+
+class _Activation(Module):
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = bool(inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class Tanh(Module):
+    """Hyperbolic tangent, element-wise."""
+
+    def forward(self, x) -> Tensor:
+        return A.tanh(x)
+
+
+class Sigmoid(Module):
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, element-wise."""
+
+    def forward(self, x) -> Tensor:
+        return A.sigmoid(x)
+
+
+class ReLU(_Activation):
+    """``max(x, 0)``, element-wise."""
+
+    def forward(self, x) -> Tensor:
+        return A.relu(x)
+
+
+class LeakyReLU(_Activation):
+    """``x`` where positive, ``negative_slope * x`` elsewhere."""
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.negative_slope = _number(negative_slope, "negative_slope", "LeakyReLU")
+
+    def forward(self, x) -> Tensor:
+        return A.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(_Activation):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.alpha = _number(alpha, "alpha", "ELU")
+
+    def forward(self, x) -> Tensor:
+        return A.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class GELU(Module):
+    """Gaussian error linear unit; ``approximate='tanh'`` for the tanh formula."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x) -> Tensor:
+        return A.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = _number(beta, "beta", "Softplus")
+        self.threshold = _number(threshold, "threshold", "Softplus")
+        if not self.beta > 0:
+            raise ValueError(f"Softplus: beta must be > 0, got {beta}")
+
+    def forward(self, x) -> Tensor:
+        return A.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+def _softmax_dim(dim, x, name: str) -> int:
+    if dim is not None:
+        return dim
+    nd = x.ndim if isinstance(x, Tensor) else len(getattr(x, "shape", ()))
+    warnings.warn(
+        f"implicit dimension choice for {name} is deprecated (as in PyTorch); pass dim= "
+        "explicitly, e.g. dim=1 for (N, C) logits",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if nd in (0, 1, 3) else 1
+
+
+class Softmax(Module):
+    """Softmax along ``dim`` (give it: ``Softmax(dim=1)`` for (N, C) scores)."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x) -> Tensor:
+        return A.softmax(x, _softmax_dim(self.dim, x, "Softmax"))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """``log(softmax(x))`` along ``dim``, computed stably."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x) -> Tensor:
+        return A.log_softmax(x, _softmax_dim(self.dim, x, "LogSoftmax"))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

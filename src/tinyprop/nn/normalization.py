@@ -1,0 +1,216 @@
+"""Normalisation layers: ``BatchNorm1d`` and ``LayerNorm``."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..backend import xp
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+from .layers import check_size, dtype_error, float_dtype
+from .module import Module
+from .parameter import Parameter
+
+
+def _check_eps(eps, layer: str) -> float:
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
+        raise ValueError(f"{layer}: eps must be a positive number (e.g. 1e-5), got {eps!r}")
+    return eps
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation over (N, C) or (N, C, L) inputs, one mean/variance per channel.
+
+    Training mode normalises with the batch mean and biased variance and updates the
+    running statistics with ``momentum``: ``running = (1 - momentum) * running +
+    momentum * batch``, using the *unbiased* batch variance, exactly as PyTorch;
+    ``momentum=None`` gives a cumulative average over the batches seen
+    (``num_batches_tracked``). Evaluation mode normalises with the running statistics.
+    With ``track_running_stats=False`` the batch statistics are used in both modes.
+
+    State (as PyTorch): parameters ``weight`` (ones), ``bias`` (zeros); buffers
+    ``running_mean`` (zeros), ``running_var`` (ones), ``num_batches_tracked`` (int64 0).
+
+    >>> import tinyprop as tp
+    >>> bn = BatchNorm1d(3)
+    >>> y = bn(tp.tensor([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]))
+    >>> bn.running_mean.tolist()
+    [0.20000000298023224, 0.20000000298023224, 0.20000000298023224]
+    """
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        self.num_features = check_size(num_features, "num_features", "BatchNorm1d")
+        self.eps = _check_eps(eps, "BatchNorm1d")
+        if momentum is not None and (
+            isinstance(momentum, bool)
+            or not isinstance(momentum, numbers.Real)
+            or not 0.0 <= momentum <= 1.0
+        ):
+            raise ValueError(
+                f"BatchNorm1d: momentum must be a number in [0, 1] (weight of the new batch "
+                f"in the running statistics, e.g. 0.1) or None for a cumulative average, "
+                f"got {momentum!r}"
+            )
+        self.momentum = momentum
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        dt = float_dtype(dtype, "BatchNorm1d")
+        c = self.num_features
+        if self.affine:
+            self.weight = Parameter(Tensor._wrap(xp.ones(c, dtype=dt)))
+            if bias:
+                self.bias = Parameter(Tensor._wrap(xp.zeros(c, dtype=dt)))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", Tensor._wrap(xp.zeros(c, dtype=dt)))
+            self.register_buffer("running_var", Tensor._wrap(xp.ones(c, dtype=dt)))
+            self.register_buffer("num_batches_tracked", Tensor._wrap(xp.zeros((), np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches tracked."""
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self) -> None:
+        """Reset the running statistics, weight to 1 and bias to 0."""
+        self.reset_running_stats()
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        c = self.num_features
+        if x.ndim not in (2, 3) or x.shape[1] != c:
+            raise ValueError(
+                f"BatchNorm1d({c}) got input of shape {x.shape}: expected (N, {c}) or "
+                f"(N, {c}, L) - the channels on axis 1"
+            )
+        w = self._parameters["weight"]
+        if w is not None and x.data.dtype != w.data.dtype:
+            raise dtype_error("BatchNorm1d", x, w)
+        if self.training and x.shape[0] * (x.shape[2] if x.ndim == 3 else 1) <= 1:
+            raise ValueError(  # checked before num_batches_tracked moves
+                f"BatchNorm1d({c}): expected more than 1 value per channel when training, got "
+                f"input of shape {x.shape}; use a batch larger than 1 or call .eval()"
+            )
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        use_batch = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return F.batch_norm(
+            x,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            w,
+            self._parameters["bias"],
+            use_batch,
+            factor,
+            self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its trailing ``normalized_shape`` dimensions (biased
+    variance), then scale by ``weight`` (ones) and shift by ``bias`` (zeros) of that shape.
+    Same in training and evaluation; no running statistics.
+
+    >>> import tinyprop as tp
+    >>> y = LayerNorm(4)(tp.tensor([[1.0, 2.0, 3.0, 4.0]]))
+    >>> [round(v, 3) for v in y.tolist()[0]]
+    [-1.342, -0.447, 0.447, 1.342]
+    """
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        shape = tuple(normalized_shape)
+        if not shape:
+            raise ValueError("LayerNorm: normalized_shape must name at least one dimension")
+        self.normalized_shape = tuple(
+            check_size(s, "normalized_shape entries", "LayerNorm") for s in shape
+        )
+        self.eps = _check_eps(eps, "LayerNorm")
+        self.elementwise_affine = bool(elementwise_affine)
+        dt = float_dtype(dtype, "LayerNorm")
+        if self.elementwise_affine:
+            self.weight = Parameter(Tensor._wrap(xp.ones(self.normalized_shape, dtype=dt)))
+            if bias:
+                self.bias = Parameter(Tensor._wrap(xp.zeros(self.normalized_shape, dtype=dt)))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Weight to 1, bias to 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        shape = self.normalized_shape
+        k = len(shape)
+        if x.ndim < k or tuple(x.shape[x.ndim - k :]) != shape:
+            raise ValueError(
+                f"LayerNorm({shape}) got input of shape {x.shape}: expected the trailing "
+                f"dimensions to be {shape}, i.e. input of shape (*, {', '.join(map(str, shape))})"
+            )
+        w = self._parameters["weight"]
+        if w is not None and x.data.dtype != w.data.dtype:
+            raise dtype_error("LayerNorm", x, w)
+        return F.layer_norm(x, shape, w, self._parameters["bias"], self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
