@@ -19,6 +19,7 @@ COMMANDS = {
     "predict": "predict classes for a .npy array or PNG images",
     "datasets": "list datasets and where they were found",
     "gradcheck": "check every op, layer and manual layer against finite differences",
+    "graph": "draw the computational graph of one training step (DOT, SVG or PNG)",
 }
 
 
@@ -114,6 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("gradcheck", help=COMMANDS["gradcheck"])
     _common(g)
+
+    gr = sub.add_parser("graph", help=COMMANDS["graph"])
+    gr.add_argument("--data", choices=DATASETS, default="digits")
+    gr.add_argument("--data-dir")
+    gr.add_argument("--model", choices=MODELS, default="mlp")
+    gr.add_argument("--hidden", type=_int_list)
+    gr.add_argument("--activation", choices=ACTIVATIONS)
+    gr.add_argument("--batch-size", type=int, default=4)
+    gr.add_argument("--values", action="store_true", help="show values of small tensors")
+    gr.add_argument("--grads", action="store_true", help="show gradients of small tensors")
+    gr.add_argument("--out", default="graph.svg",
+                    help="output file: .dot (text), .svg or .png (need Graphviz's dot)")
+    _common(gr)
     return p
 
 
@@ -247,10 +261,35 @@ def cmd_gradcheck(args) -> int:
     return 1 if failed else 0
 
 
-HANDLERS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
-            "datasets": cmd_datasets, "gradcheck": cmd_gradcheck}
+def cmd_graph(args) -> int:
+    import numpy as np
 
-USER_ERRORS = (ValueError, TypeError, OSError, KeyError)
+    from . import viz
+    from .ops.loss import cross_entropy
+    from .tensor import Tensor
+    from .train import Run, TrainConfig
+
+    options = {k: getattr(args, k) for k in ("data", "data_dir", "model", "hidden",
+                                             "activation", "batch_size")
+               if getattr(args, k) is not None}
+    run = Run(TrainConfig(**options, plots=False, progress=False), verbose=False)
+    xb, yb = next(iter(run.loader))
+    loss = cross_entropy(run.model(Tensor._wrap(np.asarray(xb))), yb)
+    loss.backward(retain_graph=True)
+    graph = viz.draw_graph(loss, show_values=args.values, show_grads=args.grads,
+                           names=dict(run.model.named_parameters()))
+    path = graph.render(args.out)
+    info = {"path": str(path), "tensors": graph.n_tensors, "ops": graph.n_ops,
+            "loss": float(loss.item())}
+    _emit(args, info, f"wrote {path}: {graph.n_ops} ops, {graph.n_tensors} tensors "
+                      f"(one step of {run.cfg.model} on {run.cfg.data}, loss {info['loss']:.4f})")
+    return 0
+
+
+HANDLERS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
+            "datasets": cmd_datasets, "gradcheck": cmd_gradcheck, "graph": cmd_graph}
+
+USER_ERRORS = (ValueError, TypeError, OSError, KeyError, RuntimeError)
 
 
 def main(argv=None) -> int:

@@ -302,3 +302,14 @@ def test_divergence_names_epoch_and_batch(tmp_path, capsys):
     code, _, err = run_cli(["train", "--lr", "1e38", "--epochs", "2", "--no-progress",
                             "--no-plots", "--out", str(tmp_path / "d")], capsys)
     assert code == 2 and "epoch 1" in err and "learning rate" in err
+
+
+def test_graph_command_writes_dot_and_svg(tmp_path, capsys):
+    code, out, _ = run_cli(["graph", "--out", str(tmp_path / "g.dot"), "--json"], capsys)
+    info = json.loads(out)
+    assert code == 0 and info["ops"] == 4  # linear, tanh, linear, cross-entropy
+    text = (tmp_path / "g.dot").read_text()
+    assert text.startswith("digraph") and "0.weight" in text and "Tanh" in text
+    code, out, _ = run_cli(["graph", "--model", "logreg", "--out", str(tmp_path / "g.svg")],
+                           capsys)
+    assert code == 0 and "<svg" in (tmp_path / "g.svg").read_text()
