@@ -1,0 +1,102 @@
+"""Adagrad: per-coordinate learning rates from the sum of squared gradients."""
+
+from __future__ import annotations
+
+from ..backend import xp
+from ._validate import check_bool, check_real
+from .optimizer import Optimizer
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (PyTorch's update, step for step).
+
+    .. code-block:: text
+
+        g = -g                          if maximize
+        g = g + weight_decay * θ        if weight_decay != 0
+        lr_t = lr / (1 + (t - 1) * lr_decay)
+        s = s + g²                      (s starts at initial_accumulator_value)
+        θ = θ - lr_t * g / (sqrt(s) + eps)
+
+    State per parameter: ``step`` and ``sum``.
+    """
+
+    _state_arrays = ("sum",)
+
+    def _required_state(self, group: dict) -> tuple:
+        return ("step", "sum")
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group: dict) -> dict:
+        group = super()._validate_group(group)
+        group["lr_decay"] = check_real(
+            "lr_decay", group["lr_decay"], low=0.0, hint="pass lr_decay >= 0"
+        )
+        group["weight_decay"] = check_real(
+            "weight_decay", group["weight_decay"], low=0.0, hint="pass weight_decay >= 0"
+        )
+        group["initial_accumulator_value"] = check_real(
+            "initial_accumulator_value",
+            group["initial_accumulator_value"],
+            low=0.0,
+            hint="pass initial_accumulator_value >= 0",
+        )
+        group["eps"] = check_real("eps", group["eps"], low=0.0, hint="pass eps >= 0 (e.g. 1e-10)")
+        group["maximize"] = check_bool("maximize", group["maximize"])
+        return group
+
+    def _update_group(self, group: dict) -> None:
+        lr = float(group["lr"])
+        lr_decay = float(group["lr_decay"])
+        weight_decay = float(group["weight_decay"])
+        eps = float(group["eps"])
+        maximize = group["maximize"]
+        for p in group["params"]:
+            g = self._grad_of(p)
+            if g is None:
+                continue
+            d = p.data
+            state = self.state[p]
+            if not state:
+                state["step"] = 0
+                state["sum"] = xp.full_like(d, group["initial_accumulator_value"])
+            state["step"] += 1
+            step = state["step"]
+            t, t2 = self._scratch(d, 2)
+            e = g
+            if weight_decay != 0:
+                xp.multiply(d, weight_decay, out=t)
+                (xp.subtract if maximize else xp.add)(t, g, out=t)
+                e = t
+            elif maximize:
+                xp.negative(g, out=t)
+                e = t
+            clr = lr / (1 + (step - 1) * lr_decay)
+            s = state["sum"]
+            xp.multiply(e, e, out=t2)
+            s += t2
+            xp.sqrt(s, out=t2)
+            t2 += eps
+            xp.divide(e, t2, out=t2)
+            t2 *= clr
+            d -= t2

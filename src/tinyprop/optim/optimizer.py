@@ -1,0 +1,415 @@
+"""The ``Optimizer`` base: parameter groups, per-parameter state, ``state_dict``.
+
+An optimizer holds ``param_groups`` (a list of dicts, each with ``'params'`` and that
+group's hyperparameters, missing ones filled from the constructor's defaults) and
+``state`` (a dict from parameter to that parameter's buffers). Subclasses implement
+``_update_group(group)``, which changes ``p.data`` in place for every parameter of the
+group that has a gradient.
+
+``state_dict()`` follows PyTorch's layout and holds only arrays and plain Python values,
+so a checkpoint writer can store it (arrays as tensors, the rest as JSON)::
+
+    {"state": {0: {"step": 3, "exp_avg": ndarray, ...}, ...},
+     "param_groups": [{"lr": 0.001, "betas": [0.9, 0.999], ..., "params": [0, 1]}]}
+
+Parameters are numbered in the order of the groups and of the parameters inside them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from numbers import Integral
+
+import numpy as np
+
+from ..backend import xp
+from ..grad_mode import enable_grad
+from ..tensor import Tensor
+from ._validate import check_lr
+
+__all__ = ["Optimizer", "required", "lerp_"]
+
+
+class _Required:
+    """Marker for a hyperparameter that has no default and must be given."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+def lerp_(start, end, weight: float, tmp) -> None:
+    """``start += weight * (end - start)`` in place, rounded as PyTorch's ``lerp_``
+    (which switches to ``end - (1 - weight) * (end - start)`` for weight >= 0.5)."""
+    xp.subtract(end, start, out=tmp)
+    if weight < 0.5:
+        tmp *= weight
+        start += tmp
+    else:
+        tmp *= 1.0 - weight
+        xp.subtract(end, tmp, out=start)
+
+
+def _plain(value):
+    """A JSON-friendly copy of a hyperparameter (tuples become lists, NumPy scalars
+    Python numbers)."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _state_index(key) -> int:
+    """A parameter index from a ``state`` key (an int, or its string after JSON)."""
+    if isinstance(key, str) and key.strip().lstrip("-").isdigit():
+        key = int(key)
+    if isinstance(key, (bool, np.bool_)) or not isinstance(key, Integral):
+        raise ValueError(f"state_dict['state'] keys must be parameter indices (ints), got {key!r}")
+    return int(key)
+
+
+class Optimizer:
+    """Base class of the optimizers: parameter groups, state and (de)serialisation.
+
+    ``params`` is an iterable of Tensors (leaf, floating point), of ``(name, Tensor)``
+    pairs (as ``module.named_parameters()`` gives) or of dicts, each a parameter group
+    with a ``'params'`` entry and hyperparameters that override ``defaults``.
+    """
+
+    #: names of per-parameter state entries that are arrays shaped like the parameter
+    _state_arrays: tuple[str, ...] = ()
+
+    def __init__(self, params, defaults: dict) -> None:
+        if isinstance(params, (Tensor, dict)):
+            raise TypeError(
+                "params must be an iterable of Tensors or of dicts (parameter groups), got a "
+                f"single {type(params).__name__}; wrap it in a list: [param]"
+            )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(
+                "params must be an ordered iterable, got a set (its order changes from run "
+                "to run, which breaks state_dict); pass a list"
+            )
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(
+                "params must be an iterable of Tensors or of dicts (parameter groups), got "
+                f"{type(params).__name__}"
+            ) from None
+        if not groups:
+            raise ValueError(
+                "optimizer got an empty parameter list; pass the model's parameters "
+                "(e.g. model.parameters()) and check the model has some"
+            )
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        self.defaults = dict(defaults)
+        self.state: defaultdict = defaultdict(dict)
+        self.param_groups: list[dict] = []
+        self._workspace: dict = {}
+        for group in groups:
+            self.add_param_group(group)
+
+    # ---- groups -------------------------------------------------------------------
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters with its own hyperparameters (e.g. a lower ``lr``)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(
+                f"a parameter group must be a dict with a 'params' entry, got "
+                f"{type(param_group).__name__}; pass {{'params': [...], 'lr': ...}}"
+            )
+        if "params" not in param_group:
+            raise ValueError("a parameter group needs a 'params' entry, e.g. {'params': [w, b]}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError("a group's 'params' must be ordered, got a set; pass a list")
+        else:
+            params = list(params)
+        n = len(self.param_groups)
+        if not params:
+            raise ValueError(f"parameter group {n} has no parameters; drop it or fill it")
+        names = None
+        if all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params):
+            names = [p[0] for p in params]
+            params = [p[1] for p in params]
+        for i, p in enumerate(params):
+            self._check_param(p, f"parameter {i} of group {n}")
+        ids = {id(p) for p in params}
+        if len(ids) != len(params):
+            raise ValueError(
+                f"parameter group {n} lists the same parameter more than once; pass each once"
+            )
+        for g in self.param_groups:
+            if any(id(p) in ids for p in g["params"]):
+                raise ValueError(
+                    "some parameters appear in more than one parameter group; each parameter "
+                    "must belong to exactly one group"
+                )
+        group = {k: v for k, v in param_group.items() if k not in ("params", "param_names")}
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(
+                    f"parameter group {n} does not set {name!r}, which has no default; "
+                    f"pass {name}=... to the optimizer or in the group"
+                )
+            group.setdefault(name, default)
+        group = self._validate_group(group)
+        group["params"] = params
+        if names is not None:
+            group["param_names"] = names
+        self.param_groups.append(group)
+
+    @staticmethod
+    def _check_param(p, where: str) -> None:
+        if not isinstance(p, Tensor):
+            raise TypeError(
+                f"an optimizer can only optimize Tensors, but {where} is a {type(p).__name__}"
+            )
+        if p.data.dtype.kind != "f":
+            raise TypeError(
+                f"an optimizer can only optimize floating-point tensors, but {where} has "
+                f"dtype {p.dtype}; convert it with .float() or .double()"
+            )
+        if not p.is_leaf:
+            raise ValueError(
+                f"can't optimize a non-leaf tensor ({where} was made by an operation); "
+                "optimize the leaf it came from, or use .detach().requires_grad_()"
+            )
+
+    def _validate_group(self, group: dict) -> dict:
+        """Check a group's hyperparameters; return the group with normalised values.
+
+        Subclasses check their own hyperparameters; must not mutate the input dict.
+        """
+        group = dict(group)
+        group["lr"] = check_lr(group["lr"])
+        return group
+
+    # ---- the step -------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients: drop them (default) or fill them with zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.data[...] = 0
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; return ``closure()``'s loss.
+
+        ``closure`` (optional) re-evaluates the model and returns the loss; it runs with
+        gradient recording on, before the update.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._update_group(group)
+        return loss
+
+    def _update_group(self, group: dict) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ---- helpers for subclasses ---------------------------------------------------
+    def _scratch(self, data, k: int) -> list:
+        """``k`` scratch arrays shaped and typed like ``data``, reused across steps.
+
+        One flat buffer per dtype, grown to the largest request and viewed per
+        parameter, so a step allocates nothing once the buffer is big enough.
+        """
+        n = data.size
+        key = data.dtype
+        buf = self._workspace.get(key)
+        if buf is None or buf.size < n * k:
+            buf = xp.empty(n * k, dtype=data.dtype)
+            self._workspace[key] = buf
+        shape = data.shape
+        return [buf[i * n : (i + 1) * n].reshape(shape) for i in range(k)]
+
+    @staticmethod
+    def _grad_of(p):
+        """``p``'s gradient array, or None; checks it matches the parameter's shape."""
+        g = p.grad
+        if g is None:
+            return None
+        g = g.data
+        if g.shape != p.data.shape:
+            raise ValueError(
+                f"gradient of shape {g.shape} for a parameter of shape {p.data.shape}; "
+                "the gradient must have the parameter's shape"
+            )
+        return g
+
+    # ---- serialisation ------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """The optimizer's state in PyTorch's layout, as arrays and plain values.
+
+        Arrays are copies, so the returned dict does not change as training goes on.
+        """
+        groups = []
+        state = {}
+        index = 0
+        for group in self.param_groups:
+            packed = {k: _plain(v) for k, v in group.items() if k != "params"}
+            ids = []
+            for p in group["params"]:
+                s = self.state.get(p)
+                if s:
+                    state[index] = {
+                        k: (v.copy() if isinstance(v, np.ndarray) else _plain(v))
+                        for k, v in s.items()
+                    }
+                ids.append(index)
+                index += 1
+            packed["params"] = ids
+            groups.append(packed)
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Load a ``state_dict()``; on any mismatch raise ValueError and change nothing.
+
+        The hyperparameters of each group are taken from ``state_dict``; the arrays are
+        copied (cast to the parameter's dtype), never shared with the given dict.
+        """
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError(
+                "state_dict must be a dict with 'state' and 'param_groups' entries, as made "
+                "by Optimizer.state_dict()"
+            )
+        saved_groups = state_dict["param_groups"]
+        saved_state = state_dict["state"]
+        if not isinstance(saved_groups, (list, tuple)) or not isinstance(saved_state, dict):
+            raise ValueError(
+                "state_dict['param_groups'] must be a list and state_dict['state'] a dict"
+            )
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state_dict has {len(saved_groups)} parameter group(s), this optimizer "
+                f"has {len(self.param_groups)}; build the optimizer with the same groups"
+            )
+        index_to_param = {}
+        new_groups = []
+        for gi, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise ValueError(f"state_dict['param_groups'][{gi}] must be a dict with 'params'")
+            saved_ids = list(saved["params"])
+            if len(saved_ids) != len(group["params"]):
+                raise ValueError(
+                    f"parameter group {gi} of the loaded state_dict has {len(saved_ids)} "
+                    f"parameters, this optimizer's has {len(group['params'])}; the model "
+                    "must match the one that was saved"
+                )
+            for sid, p in zip(saved_ids, group["params"]):
+                sid = _state_index(sid)
+                if sid in index_to_param:
+                    raise ValueError(
+                        f"parameter index {sid} appears twice in the loaded param_groups"
+                    )
+                index_to_param[sid] = p
+            new = {k: v for k, v in group.items() if k not in ("params", "param_names")}
+            for k, v in saved.items():
+                if k in ("params", "param_names"):
+                    continue
+                if isinstance(group.get(k), tuple) and isinstance(v, (list, tuple)):
+                    v = tuple(v)
+                new[k] = v
+            try:
+                new = self._validate_group(new)
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"parameter group {gi} of the loaded state_dict: {e}") from None
+            new["params"] = group["params"]
+            if "param_names" in group:
+                new["param_names"] = group["param_names"]
+            new_groups.append(new)
+        group_of = {id(p): g for g in new_groups for p in g["params"]}
+        new_state = defaultdict(dict)
+        for key, entries in saved_state.items():
+            idx = _state_index(key)
+            if idx not in index_to_param:
+                raise ValueError(
+                    f"state_dict['state'] has an entry for parameter {idx}, which no "
+                    "parameter group lists"
+                )
+            if not isinstance(entries, dict):
+                raise ValueError(f"state_dict['state'][{key!r}] must be a dict of buffers")
+            p = index_to_param[idx]
+            new_state[p] = self._load_entry(idx, p, entries, group_of[id(p)])
+        for group, new in zip(self.param_groups, new_groups):
+            group.clear()
+            group.update(new)
+        self.state = new_state
+
+    def _load_entry(self, idx: int, p, entries: dict, group: dict) -> dict:
+        out = {}
+        for name, v in entries.items():
+            if isinstance(v, Tensor):
+                v = v.data
+            if isinstance(v, np.generic):
+                v = v.item()
+            if isinstance(v, (np.ndarray, xp.ndarray)):
+                arr = np.asarray(v)
+                if arr.ndim == 0 and name not in self._state_arrays:
+                    out[name] = arr.item()
+                    continue
+                if arr.shape != p.data.shape:
+                    raise ValueError(
+                        f"state '{name}' of parameter {idx} has shape {arr.shape}, the "
+                        f"parameter has shape {p.data.shape}; the model must match the one "
+                        "that was saved"
+                    )
+                dtype = p.data.dtype if arr.dtype.kind == "f" else arr.dtype
+                out[name] = xp.array(arr, dtype=dtype, copy=True)
+            elif v is None or isinstance(v, (bool, int, float)):
+                out[name] = v
+            else:
+                raise ValueError(
+                    f"state '{name}' of parameter {idx} is a {type(v).__name__}; expected an "
+                    "array or a plain number"
+                )
+        missing = [k for k in self._required_state(group) if k not in out]
+        if missing:
+            raise ValueError(
+                f"state of parameter {idx} lacks {missing}; was the state_dict saved by a "
+                f"different optimizer than {type(self).__name__}?"
+            )
+        required = self._required_state(group)
+        for k, v in out.items():
+            if k == "step":
+                ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+            elif k in self._state_arrays:
+                ok = isinstance(v, xp.ndarray) or (v is None and k not in required)
+            else:
+                continue
+            if not ok:
+                raise ValueError(
+                    f"state '{k}' of parameter {idx} is {type(v).__name__} {v!r:.40}; expected "
+                    + ("a step count" if k == "step" else "an array")
+                )
+        return out
+
+    def _required_state(self, group: dict) -> tuple:
+        """Names a parameter's loaded state must contain (for this group's options)."""
+        return ()
+
+    # ---- display ------------------------------------------------------------------
+    def __repr__(self) -> str:
+        lines = [type(self).__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key not in ("params", "param_names"):
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
