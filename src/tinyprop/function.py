@@ -23,8 +23,12 @@ Gradients may have a broadcast shape: the engine sums them back to each input's 
 
 from __future__ import annotations
 
+from numpy import asarray, ndarray
+
 from . import anomaly
+from .anomaly import enabled as anomaly_enabled
 from .grad_mode import is_grad_enabled
+from .tensor import Tensor
 
 
 class Context:
@@ -57,10 +61,13 @@ class Context:
 
 
 class _NoContext:
-    """A throw-away ctx for forward passes that are not recorded."""
+    """The ctx of forward passes that are not recorded: it keeps nothing."""
 
-    __slots__ = ("__dict__",)
+    __slots__ = ()
     needs_input_grad = ()
+
+    def __setattr__(self, name, value) -> None:
+        pass
 
     def save_for_backward(self, *arrays) -> None:
         pass
@@ -80,26 +87,35 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **kwargs):
         """Run the op on Tensors (or arrays) and record it when a gradient is needed."""
-        from .tensor import Tensor
-
-        arrays = [t.data if isinstance(t, Tensor) else t for t in inputs]
+        arrays = []
         record = False
-        if is_grad_enabled():
-            for t in inputs:
-                if isinstance(t, Tensor) and t.requires_grad:
+        for t in inputs:
+            if isinstance(t, Tensor):
+                arrays.append(t.data)
+                if t.requires_grad:
                     record = True
-                    break
+            else:
+                arrays.append(t)
+        if record and not is_grad_enabled():
+            record = False
         if not record:
-            out = cls.forward(_NoContext(), *arrays, **kwargs)
-            if anomaly.enabled():
+            out = cls.forward(_NO_CONTEXT, *arrays, **kwargs)
+            if type(out) is not ndarray:
+                out = asarray(out)
+            if anomaly_enabled():
                 anomaly.check_forward(cls, out, None)
             return Tensor._wrap(out)
         ctx = Context()
         ctx.fn = cls
-        ctx.parents = tuple(t if isinstance(t, Tensor) else None for t in inputs)
-        ctx.needs_input_grad = tuple(p is not None and p.requires_grad for p in ctx.parents)
+        ctx.parents = parents = tuple(t if isinstance(t, Tensor) else None for t in inputs)
+        ctx.needs_input_grad = tuple(p is not None and p.requires_grad for p in parents)
         out = cls.forward(ctx, *arrays, **kwargs)
-        if anomaly.enabled():
+        if type(out) is not ndarray:
+            out = asarray(out)
+        if anomaly_enabled():
             ctx.trace = anomaly.creation_site()
             anomaly.check_forward(cls, out, ctx.trace)
         return Tensor._wrap(out, ctx)
+
+
+_NO_CONTEXT = _NoContext()

@@ -21,14 +21,21 @@ def logsumexp(x, axis=-1, keepdims=False):
 
 
 def log_softmax(x, axis=-1):
-    """Stable log-softmax: ``x - logsumexp(x)`` along ``axis``."""
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    """Stable log-softmax: ``(x - max) - log(sum(exp(x - max)))`` along ``axis``.
+
+    A row of all ``-inf`` gives NaN, as in PyTorch (there is no distribution to normalise).
+    """
+    s = x - x.max(axis=axis, keepdims=True)
+    e = xp.exp(s)
+    s -= xp.log(e.sum(axis=axis, keepdims=True))
+    return s
 
 
 def softmax(x, axis=-1):
     """Stable softmax: subtract the row max before exponentiating (seed 000)."""
-    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
-    return e / xp.sum(e, axis=axis, keepdims=True)
+    e = xp.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
 
 
 def softmax_backward(y, grad, axis=-1):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import kernels
 from ..backend import xp
-from ._validation import as_float_array, one_hot_targets
+from ._validation import _labels, as_float_array, check_finite, one_hot_targets
 from .layers import Array
 
 
@@ -124,7 +124,22 @@ class SoftmaxCrossEntropy(Cost):
     True
     """
 
+    labels = None
+
     def estimate(self, target: Array, prediction: Array) -> float:
+        tgt = xp.asarray(target)
+        z = xp.asarray(prediction)
+        if (tgt.ndim == 1 and tgt.dtype.kind in "iu" and z.ndim == 2
+                and z.dtype.kind == "f" and tgt.shape[0] == z.shape[0]):
+            # integer labels: the same cost, indexing the true class instead of a one-hot
+            # product (no (batch, classes) target is built)
+            check_finite(z, "SoftmaxCrossEntropy prediction")
+            self.labels = _labels(tgt, z.shape[1], "targets")
+            self.prediction, self.target = z, None
+            log_p = kernels.log_softmax(z, axis=-1)
+            self.probabilities = xp.exp(log_p)
+            return float(-log_p[xp.arange(z.shape[0]), self.labels].sum() / z.shape[0])
+        self.labels = None
         t, z = self._prepare(target, prediction, classes=True)
         log_p = kernels.log_softmax(z, axis=-1)
         self.probabilities = xp.exp(log_p)
@@ -132,5 +147,11 @@ class SoftmaxCrossEntropy(Cost):
 
     def gradient(self, cost: object = None) -> Array:
         self._require_estimate()
-        t, p = self.target, self.probabilities
+        p = self.probabilities
+        if self.labels is not None:  # (softmax - onehot) / batch, with the one-hot implicit
+            d = p.copy()
+            d[xp.arange(p.shape[0]), self.labels] -= 1
+            d /= p.shape[0]
+            return d
+        t = self.target
         return (p * t.sum(axis=1, keepdims=True) - t) / t.shape[0]

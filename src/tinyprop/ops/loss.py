@@ -33,9 +33,15 @@ class CrossEntropyIndex(Function):
     ``label_smoothing`` as in PyTorch. Plain case gradient: ``(softmax - onehot) / N``."""
 
     @staticmethod
-    def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction):
+    def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction, plain=False):
         n, c = logits.shape
         logp = kernels.log_softmax(logits, axis=1)
+        ctx.plain = plain
+        if plain:  # every row counts with weight 1: the seeds' (softmax - onehot) / N
+            ctx.save_for_backward(logp, target)
+            ctx.reduction, ctx.denom = reduction, n
+            total = -logp[xp.arange(n), target].sum()
+            return total / n if reduction == "mean" else total
         valid = target != ignore_index
         safe = xp.where(valid, target, 0)
         rows = xp.arange(n)
@@ -59,6 +65,13 @@ class CrossEntropyIndex(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.plain:
+            logp, target = ctx.saved
+            n = logp.shape[0]
+            grad = xp.exp(logp)
+            grad[xp.arange(n), target] -= 1
+            grad *= g / n if ctx.reduction == "mean" else g
+            return grad, None, None, None, None, None, None
         logp, safe, valid, w_row = ctx.saved
         n, c = logp.shape
         s = _scale(g, ctx.reduction, ctx.denom)
@@ -70,7 +83,7 @@ class CrossEntropyIndex(Function):
             wc = xp.ones(c, dtype=logp.dtype) if ctx.weight is None else ctx.weight
             coef += (eps / c) * wc * valid[:, None]
         grad = xp.exp(logp) * coef.sum(axis=1, keepdims=True) - coef
-        return grad * s, None, None, None, None, None
+        return grad * s, None, None, None, None, None, None
 
 
 class CrossEntropyProb(Function):
@@ -197,7 +210,8 @@ def _class_targets(target, n: int, c: int, ignore_index: int, what: str):
             f"{what}: expected targets of shape ({n},) for input of shape ({n}, {c}), "
             f"got {t.shape}"
         )
-    if t.size and (t.min() < 0 or t.max() >= c):
+    in_range = not t.size or (t.min() >= 0 and t.max() < c)
+    if not in_range:
         bad = (t != ignore_index) & ((t < 0) | (t >= c))
         if bad.any():
             v = t[bad][0]
@@ -205,7 +219,7 @@ def _class_targets(target, n: int, c: int, ignore_index: int, what: str):
                 f"{what}: target label {v} is out of range for {c} classes (expected 0..{c - 1}); "
                 "check the labels or the model's number of outputs"
             )
-    return t
+    return t, in_range
 
 
 def _weight(weight, c: int, dtype, what: str):
@@ -271,8 +285,11 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
     else:
         if single:
             tdata = tdata.reshape(1)
-        t = _class_targets(tdata, n, c, ignore_index, what)
-        out = CrossEntropyIndex.apply(x, t, w, ignore_index, float(label_smoothing), reduction)
+        t, in_range = _class_targets(tdata, n, c, ignore_index, what)
+        plain = (w is None and not label_smoothing and reduction != "none" and in_range
+                 and not (0 <= ignore_index < c and (t == ignore_index).any()))
+        out = CrossEntropyIndex.apply(x, t, w, ignore_index, float(label_smoothing), reduction,
+                                      plain)
     return out.reshape(()) if single and reduction == "none" else out
 
 
@@ -286,7 +303,7 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100,
     tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
     if single:
         tdata = tdata.reshape(1)
-    t = _class_targets(tdata, n, c, ignore_index, what)
+    t, _ = _class_targets(tdata, n, c, ignore_index, what)
     out = NLLLoss.apply(x, t, _weight(weight, c, x.dtype, what), ignore_index, reduction)
     return out.reshape(()) if single and reduction == "none" else out
 
