@@ -128,7 +128,8 @@ class Linear(Layer):
     """Fully connected layer ``x_out = x_in @ w.T + b`` (seed 003 shapes).
 
     ``w`` has shape ``(n_out, n_in)`` and ``b`` shape ``(1, n_out)``. ``dw`` and ``db``
-    accumulate over ``backward`` calls until ``zero_gradients``. ``init`` is one of
+    accumulate over ``backward`` calls until ``zero_gradients``. With ``input_grad = False``
+    (the first layer, whose input is data) ``backward`` skips ``dL/dx`` and returns None. ``init`` is one of
     ``"normal"`` (the seed: ``initial_sigma * randn``), ``"xavier"``, ``"he"``, ``"zeros"``.
 
     >>> layer = Linear(3, 2, generator=0)
@@ -154,6 +155,7 @@ class Linear(Layer):
         self.dw = xp.zeros_like(self.w)
         self.db = xp.zeros_like(self.b)
         self.x_in = None
+        self.input_grad = True  # set False to skip dL/dx when the input is data
 
     @property
     def in_features(self) -> int:
@@ -187,6 +189,8 @@ class Linear(Layer):
         _check_d_out(self, d_out, (x.shape[0], self.n_out))
         self.dw += d_out.T @ x  # dL/dw[j, i] = sum_n d_out[n, j] x[n, i]
         self.db += d_out.sum(axis=0, keepdims=True)  # b is added to every row
+        if not self.input_grad:
+            return None  # first layer of a network: nobody needs dL/dx (the data)
         return d_out @ self.w  # dL/dx = d_out @ w
 
     def parameters(self) -> dict[str, Array]:

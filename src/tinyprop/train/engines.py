@@ -87,16 +87,26 @@ class ManualEngine:
             t.grad = Tensor._wrap(grads[name])
             self.tensors[name] = t
         self.optimizer = optimizer_factory(list(self.tensors.values()))
+        first = network.layers[0] if len(network.layers) else None
+        if hasattr(first, "input_grad"):
+            first.input_grad = False  # the input is data: skip its gradient
         first = next(iter(params.values()), None)
         self.dtype = first.dtype if first is not None else np.float32
 
     def train_step(self, X, y):
-        net = self.model
-        net.zero_gradients()
-        logits = net.forward(X)
-        loss = self.cost.estimate(y, logits)
-        net.backward(self.cost.gradient())
+        # The layers are chained here rather than through Network.forward, whose per-call
+        # input check (finite values) the DataLoader already did once for the whole set.
+        layers = self.model.layers
+        self.model.zero_gradients()
+        x = X
+        for layer in layers:
+            x = layer.forward(x)
+        loss = self.cost.estimate(y, x)
+        d = self.cost.gradient()
+        for layer in reversed(layers):
+            d = layer.backward(d)
         self.optimizer.step()
+        logits = x
         n = len(y)
         return float(loss) * n, int((logits.argmax(axis=1) == y).sum())
 

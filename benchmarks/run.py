@@ -1,0 +1,230 @@
+"""Run tinyprop side by side with PyTorch, JAX, scikit-learn and NumPy lower bounds.
+
+    python benchmarks/run.py            # full run (a few minutes on 2 cores)
+    python benchmarks/run.py --quick    # tiny settings: checks that everything runs
+
+Prints a table of times and ratios, and writes ``results.json`` and ``results.png``
+into ``--out`` (default ``benchmarks/results/``). Libraries that are not installed are
+reported as missing and skipped. Benchmarks are never part of the test command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import workloads as W  # noqa: E402
+
+
+def have(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def fashion(quick: bool):
+    """Fashion-MNIST training images (uint8) and labels; a random stand-in if missing."""
+    try:
+        from tinyprop.data import load_fashion_mnist
+
+        d = load_fashion_mnist(val_size=0)
+        X, y, source = d.X_train, d.y_train, "Fashion-MNIST"
+    except (OSError, ValueError):
+        rng = np.random.default_rng(0)
+        X = rng.integers(0, 256, (60000, 784), dtype=np.uint8)
+        y = rng.integers(0, 10, 60000)
+        source = "random uint8 stand-in (Fashion-MNIST not installed)"
+    if quick:
+        X, y = X[:2048], y[:2048]
+    return np.ascontiguousarray(X.reshape(len(X), -1)), y.astype(np.int64), source
+
+
+def measure_step(args) -> dict:
+    X, y = W.digits_batch()
+    number, repeat = (50, 2) if args.quick else (2000, 5)
+    out = {}
+    makers = {"tinyprop-autograd": lambda: W.step_tinyprop("autograd", X, y),
+              "tinyprop-manual": lambda: W.step_tinyprop("manual", X, y),
+              "numpy-hand-fused": lambda: W.step_numpy(X, y)}
+    if have("torch"):
+        makers["pytorch"] = lambda: W.step_torch(X, y)
+    if have("jax"):
+        makers["jax-jit"] = lambda: W.step_jax(X, y)
+    for name, make in makers.items():
+        out[name] = W.best_of(make(), repeat, number)
+    return out
+
+
+def measure_epochs(args) -> dict:
+    X, y, source = fashion(args.quick)
+    batches = [128] if args.quick else [32, 128, 1024]
+    repeat = 1 if args.quick else 3
+    result = {"source": source, "n_samples": len(X), "batches": {}}
+    for batch in batches:
+        makers = {"tinyprop-autograd": lambda b=batch: W.epoch_tinyprop("autograd", X, y, b),
+                  "tinyprop-manual": lambda b=batch: W.epoch_tinyprop("manual", X, y, b),
+                  "matmul-lower-bound": lambda b=batch: W.epoch_matmul_bound(X, y, b)}
+        if have("torch"):
+            makers["pytorch"] = lambda b=batch: W.epoch_torch(X, y, b)
+        if have("jax"):
+            makers["jax-jit"] = lambda b=batch: W.epoch_jax(X, y, b)
+        if have("sklearn"):
+            makers["sklearn-MLPClassifier"] = lambda b=batch: W.epoch_sklearn(X, y, b)
+        row = {}
+        for name, make in makers.items():
+            fn = make()
+            fn()  # warm-up epoch (jit compilation, first-touch allocation)
+            row[name] = W.best_of(fn, repeat, 1)
+        result["batches"][str(batch)] = row
+    return result
+
+
+def measure_ops(args) -> dict:
+    number, repeat = (200, 2) if args.quick else (20000, 5)
+    libs = ["numpy", "tinyprop"] + (["pytorch"] if have("torch") else [])
+    out = {}
+    for name in W.OPS:
+        row = {}
+        for lib in libs:
+            key = "torch" if lib == "pytorch" else lib
+            row[f"{lib} forward"] = W.best_of(W.op_forward(key, name), repeat, number)
+            if lib != "numpy":
+                row[f"{lib} forward+backward"] = W.best_of(
+                    W.op_forward_backward(key, name), repeat, number // 4)
+        out[name] = row
+    return out
+
+
+def measure_import_and_memory(args) -> dict:
+    times = []
+    for _ in range(3 if args.quick else 7):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import tinyprop"], check=True)
+        times.append(time.perf_counter() - t0)
+    base = []
+    for _ in range(3 if args.quick else 7):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        base.append(time.perf_counter() - t0)
+    # VmHWM (peak resident set) is reset by exec, unlike ru_maxrss, which would report
+    # this parent's peak (PyTorch and JAX loaded) for the child
+    code = ("import sys; sys.path.insert(0, %r); import workloads as W, run; "
+            "X, y, _ = run.fashion(%r); W.epoch_tinyprop('autograd', X, y, 128)(); "
+            "print(next(l.split()[1] for l in open('/proc/self/status') "
+            "if l.startswith('VmHWM')))" % (str(Path(__file__).parent), args.quick))
+    rss_kb = int(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                text=True).stdout.strip().splitlines()[-1])
+    return {"import_tinyprop_s": min(times) - min(base), "python_startup_s": min(base),
+            "peak_rss_epoch_mb": rss_kb / 1024}
+
+
+def machine() -> dict:
+    info = {"python": platform.python_version(), "numpy": np.__version__,
+            "machine": platform.machine(), "cpus": os.cpu_count()}
+    try:
+        cfg = np.show_config(mode="dicts")
+        blas = cfg.get("Build Dependencies", {}).get("blas", {})
+        info["blas"] = f"{blas.get('name')} {blas.get('version')}"
+    except Exception:  # noqa: BLE001 - informational only
+        pass
+    for mod in ("torch", "jax", "sklearn"):
+        if have(mod):
+            info[mod] = importlib.import_module(mod).__version__
+    try:
+        with open("/proc/cpuinfo") as f:
+            info["cpu"] = next(line.split(":", 1)[1].strip() for line in f
+                               if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return info
+
+
+def fmt_time(s: float) -> str:
+    return f"{s * 1e6:8.1f} us" if s < 1e-2 else f"{s:8.3f} s "
+
+
+def report(res: dict) -> str:
+    lines = [f"machine: {res['machine']}", "", "(a) seeds' MLP on digits, one SGD step "
+             "(64-50-10 tanh, batch 32)"]
+    a = res["step"]
+    ref = a.get("pytorch")
+    for name, t in a.items():
+        ratio = f"  {t / ref:5.2f} x pytorch" if ref else ""
+        if "jax-jit" in a:
+            ratio += f"  {t / a['jax-jit']:5.2f} x jax"
+        lines.append(f"  {name:24s} {fmt_time(t)}{ratio}")
+    b = res["epochs"]
+    lines += ["", f"(b) 784-256-128-10 ReLU, one SGD epoch incl. batching ({b['source']}, "
+                  f"{b['n_samples']} samples)"]
+    for batch, row in b["batches"].items():
+        lines.append(f"  batch {batch}")
+        ref = row.get("pytorch")
+        bound = row["matmul-lower-bound"]
+        for name, t in row.items():
+            extra = f"  {t / bound:5.2f} x matmul bound"
+            if ref:
+                extra += f"  {ref / t:5.2f} x pytorch throughput"
+            if "jax-jit" in row:
+                extra += f"  {row['jax-jit'] / t:5.2f} x jax throughput"
+            lines.append(f"    {name:24s} {fmt_time(t)}{extra}")
+    lines += ["", "(c) per-op time on 32x50 float32 arrays"]
+    for op, row in res["ops"].items():
+        lines.append(f"  {op}: " + ", ".join(f"{k} {v * 1e6:.1f} us" for k, v in row.items()))
+    d = res["import_memory"]
+    lines += ["", f"(d) import tinyprop {d['import_tinyprop_s']:.3f} s (over a bare interpreter "
+                  f"start of {d['python_startup_s']:.3f} s); peak RSS during a Fashion-MNIST "
+                  f"epoch {d['peak_rss_epoch_mb']:.0f} MB"]
+    return "\n".join(lines)
+
+
+def chart(res: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [("(a) digits step", res["step"])] + [
+        (f"(b) epoch, batch {b}", row) for b, row in res["epochs"]["batches"].items()]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6))
+    for ax, (title, row) in zip(np.atleast_1d(axes), panels):
+        names = list(row)
+        ax.barh(names, [row[n] * (1e6 if "step" in title else 1) for n in names],
+                color=["tab:blue" if n.startswith("tinyprop") else "tab:gray" for n in names])
+        ax.set_title(title)
+        ax.set_xlabel("microseconds" if "step" in title else "seconds")
+        ax.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="tiny settings (smoke test)")
+    p.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    args = p.parse_args(argv)
+    res = {"machine": machine(), "quick": args.quick, "date": time.strftime("%Y-%m-%d %H:%M")}
+    res["step"] = measure_step(args)
+    res["epochs"] = measure_epochs(args)
+    res["ops"] = measure_ops(args)
+    res["import_memory"] = measure_import_and_memory(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(res, indent=2))
+    chart(res, out / "results.png")
+    text = report(res)
+    (out / "results.txt").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,302 @@
+"""The benchmark workloads, one function per library and workload; each returns seconds.
+
+Every tinyprop workload goes through the public API (engines, DataLoader, ops) the way
+a user's training loop would; the others are written the way each library is normally
+used. The NumPy lower bounds do only the arithmetic that cannot be avoided.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+def best_of(fn, repeat: int, number: int) -> float:
+    """Best mean time per call over ``repeat`` runs of ``number`` calls (after a warm-up)."""
+    for _ in range(max(1, number // 10)):
+        fn()
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / number)
+    return best
+
+
+# ---- (a) the seeds' MLP on digits: one SGD step, 64-50-10 tanh, batch 32 --------------
+
+def digits_batch(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((32, 64), dtype=np.float32), rng.integers(0, 10, 32)
+
+
+def step_tinyprop(engine_name: str, X, y):
+    from tinyprop import manual, nn, optim
+    from tinyprop.train import AutogradEngine, ManualEngine, to_manual_network
+
+    model = nn.Sequential(nn.Linear(64, 50), nn.Tanh(), nn.Linear(50, 10))
+    if engine_name == "autograd":
+        engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.1))
+    else:
+        engine = ManualEngine(to_manual_network(model), manual.SoftmaxCrossEntropy(),
+                              lambda p: optim.SGD(p, lr=0.1))
+    return lambda: engine.train_step(X, y)
+
+
+def step_numpy(X, y):
+    rng = np.random.default_rng(0)
+    W1 = (rng.standard_normal((50, 64)) * 0.1).astype(np.float32)
+    b1 = np.zeros(50, np.float32)
+    W2 = (rng.standard_normal((10, 50)) * 0.1).astype(np.float32)
+    b2 = np.zeros(10, np.float32)
+    rows = np.arange(len(y))
+
+    def step():
+        h = X @ W1.T
+        h += b1
+        np.tanh(h, out=h)
+        z = h @ W2.T
+        z += b2
+        z -= z.max(axis=1, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
+        z[rows, y] -= 1
+        z *= 0.1 / len(y)  # the learning rate folded into the output gradient
+        dh = z @ W2
+        dh *= 1 - h * h
+        np.subtract(W2, z.T @ h, out=W2)
+        np.subtract(b2, z.sum(axis=0), out=b2)
+        np.subtract(W1, dh.T @ X, out=W1)
+        np.subtract(b1, dh.sum(axis=0), out=b1)
+
+    return step
+
+
+def step_torch(X, y):
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Linear(64, 50), torch.nn.Tanh(),
+                                torch.nn.Linear(50, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(Xt), yt).backward()
+        opt.step()
+
+    return step
+
+
+def _jax_mlp(sizes, activation):
+    import jax
+    import jax.numpy as jnp
+
+    key = jax.random.PRNGKey(0)
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        key, k = jax.random.split(key)
+        params.append((jax.random.normal(k, (n_in, n_out), jnp.float32) * 0.05,
+                       jnp.zeros(n_out, jnp.float32)))
+    act = jnp.tanh if activation == "tanh" else jax.nn.relu
+
+    def loss(params, X, y):
+        h = X
+        for W, b in params[:-1]:
+            h = act(h @ W + b)
+        W, b = params[-1]
+        logp = jax.nn.log_softmax(h @ W + b)
+        return -jnp.take_along_axis(logp, y[:, None], axis=1).mean()
+
+    @jax.jit
+    def step(params, X, y):
+        grads = jax.grad(loss)(params, X, y)
+        return jax.tree_util.tree_map(lambda p, g: p - 0.1 * g, params, grads)
+
+    return params, step
+
+
+def step_jax(X, y):
+    import jax
+
+    params, jstep = _jax_mlp([64, 50, 10], "tanh")
+    Xj, yj = jax.device_put(X), jax.device_put(y.astype(np.int32))
+    state = {"p": params}
+
+    def step():
+        state["p"] = jstep(state["p"], Xj, yj)
+        jax.block_until_ready(state["p"])
+
+    return step
+
+
+# ---- (b) Fashion-MNIST 784-256-128-10 ReLU, one SGD epoch including batching -----------
+
+SIZES = [784, 256, 128, 10]
+
+
+def epoch_tinyprop(engine_name: str, X, y, batch: int):
+    from tinyprop import manual, nn, optim
+    from tinyprop.data import DataLoader
+    from tinyprop.train import AutogradEngine, ManualEngine, to_manual_network
+
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                          nn.Linear(128, 10))
+    if engine_name == "autograd":
+        engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.05))
+    else:
+        engine = ManualEngine(to_manual_network(model), manual.SoftmaxCrossEntropy(),
+                              lambda p: optim.SGD(p, lr=0.05))
+    loader = DataLoader(X, y, batch_size=batch, shuffle=True, seed=0)
+
+    def epoch():
+        for xb, yb in loader:
+            engine.train_step(xb, yb)
+
+    return epoch
+
+
+def epoch_torch(X, y, batch: int):
+    import torch
+
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
+                                torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                                torch.nn.Linear(128, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    gen = torch.Generator().manual_seed(0)
+
+    def epoch():
+        perm = torch.randperm(len(Xt), generator=gen)
+        for i in range(0, len(Xt), batch):
+            idx = perm[i:i + batch]
+            xb = Xt[idx].float().div_(255)
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(xb), yt[idx]).backward()
+            opt.step()
+
+    return epoch
+
+
+def epoch_jax(X, y, batch: int):
+    import jax
+
+    params, jstep = _jax_mlp(SIZES, "relu")
+    state = {"p": params}
+    rng = np.random.default_rng(0)
+    y32 = y.astype(np.int32)
+
+    def epoch():
+        perm = rng.permutation(len(X))
+        p = state["p"]
+        for i in range(0, len(X), batch):
+            idx = perm[i:i + batch]
+            if len(idx) < batch:  # keep one compiled shape, as jit users do
+                break
+            xb = np.true_divide(X[idx], 255, dtype=np.float32)
+            p = jstep(p, xb, y32[idx])
+        jax.block_until_ready(p)
+        state["p"] = p
+
+    return epoch
+
+
+def epoch_sklearn(X, y, batch: int):
+    import warnings
+
+    from sklearn.neural_network import MLPClassifier
+
+    Xf = X.astype(np.float32) / 255
+
+    def epoch():
+        clf = MLPClassifier(hidden_layer_sizes=(256, 128), activation="relu", solver="sgd",
+                            momentum=0.0, learning_rate_init=0.05, batch_size=batch,
+                            max_iter=1, shuffle=True, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf.fit(Xf, y)
+
+    return epoch
+
+
+def epoch_matmul_bound(X, y, batch: int):
+    """Only the matrix products of an epoch (3 forward, 5 backward), on float32 batches."""
+    rng = np.random.default_rng(0)
+    Ws = [(rng.standard_normal((o, i)) * 0.05).astype(np.float32)
+          for i, o in zip(SIZES[:-1], SIZES[1:])]
+    batches = [np.true_divide(X[i:i + batch], 255, dtype=np.float32)
+               for i in range(0, len(X), batch)]
+
+    def epoch():
+        for xb in batches:
+            a0 = xb
+            a1 = a0 @ Ws[0].T
+            a2 = a1 @ Ws[1].T
+            a3 = a2 @ Ws[2].T
+            g2 = a3 @ Ws[2]
+            _ = a3.T @ a2
+            g1 = g2 @ Ws[1]
+            _ = g2.T @ a1
+            _ = g1.T @ a0
+
+    return epoch
+
+
+# ---- (c) per-op overhead on 32x50 arrays ---------------------------------------------
+
+OPS = {
+    "add": (lambda a, b: a + b),
+    "matmul": (lambda a, b: a @ b),
+    "tanh": (lambda a, b: a.tanh() if hasattr(a, "tanh") else np.tanh(a)),
+    "sum": (lambda a, b: a.sum()),
+}
+
+
+def op_inputs(lib: str, name: str):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((32, 50)).astype(np.float32)
+    b = rng.standard_normal((50, 50) if name == "matmul" else (32, 50)).astype(np.float32)
+    if lib == "numpy":
+        return a, b
+    if lib == "tinyprop":
+        import tinyprop as tp
+
+        return tp.tensor(a, requires_grad=True), tp.tensor(b, requires_grad=True)
+    import torch
+
+    return (torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True))
+
+
+def op_forward(lib: str, name: str):
+    a, b = op_inputs(lib, name)
+    f = OPS[name]
+    if lib == "numpy":
+        return lambda: f(a, b)
+    if lib == "tinyprop":
+        import tinyprop as tp
+
+        def fwd():
+            with tp.no_grad():
+                f(a, b)
+        return fwd
+    import torch
+
+    def tfwd():
+        with torch.no_grad():
+            f(a, b)
+    return tfwd
+
+
+def op_forward_backward(lib: str, name: str):
+    a, b = op_inputs(lib, name)
+    f = OPS[name]
+
+    def fb():
+        out = f(a, b)
+        (out if name == "sum" else out.sum()).backward()
+        a.grad = None
+        b.grad = None
+
+    return fb
