@@ -116,10 +116,10 @@ def measure_import_and_memory(args) -> dict:
         base.append(time.perf_counter() - t0)
     # VmHWM (peak resident set) is reset by exec, unlike ru_maxrss, which would report
     # this parent's peak (PyTorch and JAX loaded) for the child
-    code = ("import sys; sys.path.insert(0, %r); import workloads as W, run; "
-            "X, y, _ = run.fashion(%r); W.epoch_tinyprop('autograd', X, y, 128)(); "
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import workloads as W, run; "
+            f"X, y, _ = run.fashion({args.quick!r}); W.epoch_tinyprop('autograd', X, y, 128)(); "
             "print(next(l.split()[1] for l in open('/proc/self/status') "
-            "if l.startswith('VmHWM')))" % (str(Path(__file__).parent), args.quick))
+            "if l.startswith('VmHWM')))")
     rss_kb = int(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                                 text=True).stdout.strip().splitlines()[-1])
     return {"import_tinyprop_s": min(times) - min(base), "python_startup_s": min(base),

@@ -130,7 +130,8 @@ class Linear(Layer):
     ``w`` has shape ``(n_out, n_in)`` and ``b`` shape ``(1, n_out)``. ``dw`` and ``db``
     accumulate over ``backward`` calls until ``zero_gradients``. With ``input_grad = False``
     (the first layer, whose input is data) ``backward`` skips ``dL/dx`` and returns None.
-    ``init`` is one of ``"normal"`` (the seed: ``initial_sigma * randn``), ``"xavier"``, ``"he"``, ``"zeros"``.
+    ``init`` is one of ``"normal"`` (the seed: ``initial_sigma * randn``), ``"xavier"``,
+    ``"he"``, ``"zeros"``.
 
     >>> layer = Linear(3, 2, generator=0)
     >>> layer.forward(np.ones((4, 3), dtype=np.float32)).shape
