@@ -116,7 +116,8 @@ def measure_import_and_memory(args) -> dict:
         base.append(time.perf_counter() - t0)
     # VmHWM (peak resident set) is reset by exec, unlike ru_maxrss, which would report
     # this parent's peak (PyTorch and JAX loaded) for the child
-    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import workloads as W, run; "
+    here = str(Path(__file__).parent)
+    code = (f"import sys; sys.path.insert(0, {here!r}); import workloads as W, run; "
             f"X, y, _ = run.fashion({args.quick!r}); W.epoch_tinyprop('autograd', X, y, 128)(); "
             "print(next(l.split()[1] for l in open('/proc/self/status') "
             "if l.startswith('VmHWM')))")
