@@ -313,3 +313,29 @@ def test_graph_command_writes_dot_and_svg(tmp_path, capsys):
     code, out, _ = run_cli(["graph", "--model", "logreg", "--out", str(tmp_path / "g.svg")],
                            capsys)
     assert code == 0 and "<svg" in (tmp_path / "g.svg").read_text()
+
+
+def test_sigkill_then_resume_is_bit_exact(tmp_path):
+    out = tmp_path / "killed"
+    args = [sys.executable, "-m", "tinyprop.cli", "train", "--data", "moons", "--epochs",
+            "300", "--no-progress", "--no-plots", "--json", "--out"]
+    proc = subprocess.Popen(args + [str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    metrics = out / "metrics.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if metrics.exists() and len(metrics.read_text().splitlines()) >= 20:
+            break
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    done = subprocess.run([sys.executable, "-m", "tinyprop.cli", "train", "--resume", str(out),
+                           "--no-progress", "--json"], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    subprocess.run(args + [str(tmp_path / "straight")], check=True, capture_output=True,
+                   timeout=120)
+    a, b = _model_arrays(tmp_path / "straight"), _model_arrays(out)
+    for k in a:
+        assert np.array_equal(a[k], b[k]), k
+    epochs = [json.loads(x)["epoch"] for x in metrics.read_text().splitlines()]
+    assert epochs == list(range(1, 301))
