@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import TrainConfig
+from .config import OPTIMIZERS, TrainConfig
 
 _ACT = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU"}
 
@@ -56,7 +56,8 @@ def to_manual_network(model):
     layers = []
     for m in model:
         if isinstance(m, nn.Linear):
-            lin = manual.Linear(m.in_features, m.out_features, dtype=m.weight.dtype)
+            lin = manual.Linear(m.in_features, m.out_features, init="zeros",
+                                dtype=m.weight.dtype)  # zeros: draws no random numbers
             lin.w[...] = m.weight.data
             lin.b[...] = m.bias.data.reshape(1, -1)
             layers.append(lin)
@@ -80,8 +81,9 @@ def build_optimizer(cfg: TrainConfig, params):
         return optim.Adam(params, lr=cfg.lr, weight_decay=wd)
     if cfg.optimizer == "adamw":
         return optim.AdamW(params, lr=cfg.lr, weight_decay=wd or 1e-2)
-    return optim.RMSprop(params, lr=cfg.lr, weight_decay=wd, momentum=cfg.momentum
-                         if cfg.momentum else 0)
+    if cfg.optimizer == "rmsprop":
+        return optim.RMSprop(params, lr=cfg.lr, weight_decay=wd, momentum=cfg.momentum)
+    raise ValueError(f"unknown optimizer {cfg.optimizer!r}; choose one of {OPTIMIZERS}")
 
 
 def build_scheduler(cfg: TrainConfig, optimizer, steps_per_epoch: int):

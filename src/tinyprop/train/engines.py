@@ -21,6 +21,14 @@ def _as_batch(X, dtype):
     return X if X.dtype == dtype else X.astype(dtype)
 
 
+def _n_correct(logits, y) -> int:
+    """Correct argmax predictions for class labels; 0 for other targets (regression)."""
+    y = np.asarray(y)
+    if y.ndim != 1 or y.dtype.kind not in "iu" or logits.ndim != 2:
+        return 0
+    return int((logits.argmax(axis=1) == y).sum())
+
+
 class AutogradEngine:
     """Train an autograd ``nn.Module``: forward, loss, backward, optimizer step."""
 
@@ -44,9 +52,7 @@ class AutogradEngine:
         loss = self.loss_fn(logits, y)
         loss.backward()
         self.optimizer.step()
-        n = len(y)
-        correct = int((logits.data.argmax(axis=1) == y).sum())
-        return float(loss.data) * n, correct
+        return float(loss.data) * len(y), _n_correct(logits.data, y)
 
     def predict_logits(self, X, batch_size: int = 2048) -> np.ndarray:
         """Logits for an array of inputs, in evaluation mode, without recording."""
@@ -106,9 +112,7 @@ class ManualEngine:
         for layer in reversed(layers):
             d = layer.backward(d)
         self.optimizer.step()
-        logits = x
-        n = len(y)
-        return float(loss) * n, int((logits.argmax(axis=1) == y).sum())
+        return float(loss) * len(y), _n_correct(x, y)
 
     def predict_logits(self, X, batch_size: int = 2048) -> np.ndarray:
         out = [self.model.forward(_as_batch(X[i:i + batch_size], self.dtype))
