@@ -92,7 +92,7 @@ def check_numeric(X, name: str = "X") -> np.ndarray:
     if arr.dtype.kind not in "biuf":
         raise TypeError(
             f"{name} must be a numeric array (bool, int, uint or float), got dtype {arr.dtype}; "
-            "convert it with np.asarray(X, dtype=np.float32)"
+            f"convert it with np.asarray({name}, dtype=np.float32)"
         )
     if arr.ndim == 0:
         raise ValueError(f"{name} must have a sample axis, got a 0-d array; pass X.reshape(1, -1)")

@@ -7,6 +7,7 @@ that the payload is exactly the declared size before it allocates for it.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import os
 import struct
@@ -93,6 +94,10 @@ def read_idx(
            [3, 4, 5]], dtype=uint8)
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(
+            errno.EISDIR, "expected an IDX file, got a directory; name the file itself", str(path)
+        )
     with open(path, "rb") as raw:
         if raw.read(2) == _GZIP_MAGIC:
             raw.seek(0)

@@ -72,6 +72,7 @@ class DataLoader:
                     f"X and y must have the same number of samples, got {len(self.X)} rows "
                     f"in X and {got} in y; pass matching arrays"
                 )
+            self.y = check_numeric(self.y, "y")  # numbers, and no NaN or infinity
         self.batch_size = check_positive_int(batch_size, "batch_size")
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)

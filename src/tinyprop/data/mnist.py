@@ -58,8 +58,15 @@ def find_file(directory: str | os.PathLike, key: str) -> Path | None:
     directory = Path(directory)
     for name in _variants(MNIST_FILES[key]):
         p = directory / name
-        if p.is_file():
-            return p
+        try:
+            if p.is_file():
+                return p
+        except PermissionError:
+            raise PermissionError(
+                f"cannot look into {directory}: permission denied (on it or a parent "
+                "directory); expected a readable directory holding the MNIST-format files; "
+                "fix the permissions (chmod u+rx) or pass another root (--data-dir)"
+            ) from None
     return None
 
 
@@ -101,17 +108,20 @@ def find_dataset_dir(name: str, root: str | os.PathLike | None = None) -> Path |
     return None
 
 
+def _why_not(d: Path) -> str:
+    """Why directory ``d`` does not hold the dataset (for the not-found message)."""
+    if d.is_dir():
+        missing = [MNIST_FILES[k] + "[.gz]" for k in MNIST_FILES if find_file(d, k) is None]
+        return "missing " + ", ".join(missing)
+    if d.exists():
+        return "is a file, not a directory"
+    return "no such directory"
+
+
 def _not_found(name: str, root) -> FileNotFoundError:
-    looked = "\n".join(
-        f"  {d}: "
-        + (
-            "missing "
-            + ", ".join(MNIST_FILES[k] + "[.gz]" for k in MNIST_FILES if find_file(d, k) is None)
-            if d.is_dir()
-            else "no such directory"
-        )
-        for d in candidate_dirs(name, root)
-    )
+    dirs = candidate_dirs(name, root)
+    reasons = [(d, _why_not(d)) for d in dirs]
+    looked = "\n".join(f"  {d}: {why}" for d, why in reasons)
     if name == "fashion-mnist":
         how = (
             "install Debian's package (`apt-get install dataset-fashion-mnist`, files land in "
@@ -120,12 +130,19 @@ def _not_found(name: str, root) -> FileNotFoundError:
         )
     else:
         how = "run `tinyprop.data.download_mnist()` (needs internet)"
+    # The first line stands alone (the CLI prints only it): what was expected, what was
+    # found, and how to fix it; the lines after it detail every directory searched.
+    summary = "; ".join(
+        f"{d} ({why if not why.startswith('missing') else 'files missing'})" for d, why in reasons
+    )
     return FileNotFoundError(
-        f"{name} files not found. Looked in:\n{looked}\n"
-        f"To get them: {how}; or put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
-        "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz in "
-        f"~/.cache/tinyprop/{_SUBDIRS[name]} or in $TINYPROP_DATA/{_SUBDIRS[name]} "
-        "(or pass root=...)"
+        f"{name} files not found: expected the four IDX files (train-images, train-labels, "
+        f"t10k-images, t10k-labels) in one of {summary}. To get them: {how}; "
+        f"or pass root=... (--data-dir) naming the directory that holds them. Looked in:\n"
+        f"{looked}\n"
+        "The files: train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+        "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz, in "
+        f"~/.cache/tinyprop/{_SUBDIRS[name]} or in $TINYPROP_DATA/{_SUBDIRS[name]}"
     )
 
 

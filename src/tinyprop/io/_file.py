@@ -78,6 +78,13 @@ def atomic_write(path, data: bytes) -> None:
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
+        if os.path.exists(directory):
+            raise NotADirectoryError(
+                errno.ENOTDIR,
+                "cannot save: expected a directory to hold the file, but this is a file; "
+                "choose a path inside a directory",
+                directory,
+            )
         raise FileNotFoundError(
             errno.ENOENT, "cannot save: the directory does not exist; create it first", directory
         )
@@ -170,6 +177,10 @@ def _read(path: str) -> tuple[bytes, dict, int]:
     except FileNotFoundError:
         raise FileNotFoundError(
             errno.ENOENT, "no checkpoint file here; check the path (or save one first)", path
+        ) from None
+    except IsADirectoryError:
+        raise IsADirectoryError(
+            errno.EISDIR, "expected a checkpoint file, got a directory; name the file in it", path
         ) from None
     with f:
         size = os.fstat(f.fileno()).st_size

@@ -168,6 +168,11 @@ class Linear(Layer):
 
     def forward(self, x_in: Array) -> Array:
         x_in = xp.asarray(x_in)
+        if x_in.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{self!r} expects a numeric input of shape (batch, {self.n_in}), got dtype "
+                f"{x_in.dtype}; convert it with np.asarray(x, dtype=np.float32)"
+            )
         if x_in.ndim != 2:
             fix = "x.reshape(1, -1)" if x_in.ndim < 2 else "x.reshape(len(x), -1)"
             raise ValueError(

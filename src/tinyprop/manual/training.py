@@ -11,7 +11,14 @@
 from __future__ import annotations
 
 from ..backend import resolve_generator, xp
-from ._validation import as_float_array, check_learning_rate, check_positive_int, label_indices
+from ._validation import (
+    _labels,
+    as_float_array,
+    check_finite,
+    check_learning_rate,
+    check_positive_int,
+    label_indices,
+)
 from .layers import Array
 
 
@@ -39,6 +46,28 @@ def _check_data(X: Array, Y: Array, name: str) -> tuple[Array, Array]:
     if len(X) == 0:
         raise ValueError(f"X_{name} is empty; pass at least one sample")
     return X, Y
+
+
+def _check_targets(net, Y: Array, name: str) -> None:
+    """Check every target before the first update, so a bad one deep in the data cannot
+    leave the network half-trained: numbers, finite, and (when the network declares its
+    outputs) labels in range or one-hot rows of the right width."""
+    if Y.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Y_{name} must be numeric (integer labels or one-hot rows), got dtype {Y.dtype}"
+        )
+    if Y.dtype.kind == "f":
+        check_finite(Y, f"Y_{name}")
+    n_out = getattr(net, "out_features", None)
+    if not isinstance(n_out, int):
+        return
+    if Y.ndim == 1 and Y.dtype.kind in "iu":
+        _labels(Y, n_out, f"Y_{name}")
+    elif Y.ndim == 2 and Y.shape[1] != n_out:
+        raise ValueError(
+            f"Y_{name} has shape {tuple(Y.shape)} but the network predicts {n_out} outputs; "
+            f"expected one-hot rows of shape ({len(Y)}, {n_out}) or integer labels (N,)"
+        )
 
 
 def train_epoch(
@@ -119,6 +148,7 @@ def train(
     batch_size = check_positive_int(batch_size, "batch_size")
     learning_rate = check_learning_rate(learning_rate)
     X_train, Y_train = _check_data(X_train, Y_train, "train")
+    _check_targets(net, Y_train, "train")
     if (X_val is None) != (Y_val is None):
         raise ValueError("pass both X_val and Y_val, or neither")
     if X_val is not None:

@@ -42,11 +42,14 @@ def check_state_dict(targets, state_dict, strict: bool, owner: str):
         else:
             values[key] = arr
     if problems:
+        # The first line stands alone (the CLI shows only it): the first problem (what was
+        # expected, what was got) and the fix; every problem is listed below it.
+        more = f" (and {len(problems) - 1} more, listed below)" if len(problems) > 1 else ""
         raise ValueError(
-            f"load_state_dict for {owner} failed; nothing was changed:\n  "
+            f"load_state_dict for {owner} failed; nothing was changed: {problems[0]}{more}. "
+            "Check that the state dict comes from the same architecture (same layer names "
+            "and sizes); pass strict=False to skip missing/unexpected keys:\n  "
             + "\n  ".join(problems)
-            + "\nCheck that the state dict comes from the same architecture (same layer "
-            "names and sizes); pass strict=False to skip missing/unexpected keys"
         )
     return values, IncompatibleKeys(missing, unexpected)
 

@@ -229,14 +229,25 @@ class Optimizer:
         One flat buffer per dtype, grown to the largest request and viewed per
         parameter, so a step allocates nothing once the buffer is big enough.
         """
+        cache = self.__dict__.setdefault("_scratch_views", {})
+        key = (id(data), k)
+        views = cache.get(key)
+        if views is not None and views[0].base is self._workspace.get(data.dtype):
+            first = views[0]
+            if first.shape == data.shape and first.dtype == data.dtype:
+                return views
         n = data.size
-        key = data.dtype
-        buf = self._workspace.get(key)
+        buf = self._workspace.get(data.dtype)
         if buf is None or buf.size < n * k:
             buf = xp.empty(n * k, dtype=data.dtype)
-            self._workspace[key] = buf
+            self._workspace[data.dtype] = buf
+            cache.clear()
         shape = data.shape
-        return [buf[i * n : (i + 1) * n].reshape(shape) for i in range(k)]
+        views = [buf[i * n : (i + 1) * n].reshape(shape) for i in range(k)]
+        if len(cache) > 4096:  # parameters rebound every step (p.data = ...): start over
+            cache.clear()
+        cache[key] = views
+        return views
 
     @staticmethod
     def _grad_of(p):
