@@ -162,3 +162,10 @@ def test_shape_errors_are_clear():
         tp.cat([tp.ones(2, 3), tp.ones(3, 2)], axis=0)
     with pytest.raises(IndexError, match="shape"):
         tp.ones(3)[5]
+
+
+def test_integer_true_division_gives_default_float():
+    assert (tp.tensor([1, 2]) / 2).dtype == np.float32
+    assert (tp.tensor([1, 2]) / tp.tensor([2, 4])).tolist() == [0.5, 0.5]
+    assert (3 / tp.tensor([1, 2])).dtype == np.float32
+    assert (tp.tensor([1, 2]) + 1).dtype == np.int64

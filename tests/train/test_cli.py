@@ -339,3 +339,22 @@ def test_sigkill_then_resume_is_bit_exact(tmp_path):
         assert np.array_equal(a[k], b[k]), k
     epochs = [json.loads(x)["epoch"] for x in metrics.read_text().splitlines()]
     assert epochs == list(range(1, 301))
+
+
+def test_trainer_state_load_is_all_or_nothing(tmp_path):
+    from tinyprop.io import load
+    from tinyprop.train import TrainConfig, train_run
+    from tinyprop.train.run import Run
+
+    cfg = TrainConfig(epochs=1, plots=False, progress=False, optimizer="momentum", lr=0.1)
+    train_run(cfg, out=str(tmp_path / "a"), verbose=False)
+    state = load(tmp_path / "a" / "checkpoint.safetensors")
+    run = Run(cfg, verbose=False)
+    trainer = run.trainer(tmp_path / "b")
+    before = {k: v.copy() for k, v in run.model.state_dict().items()}
+    state["optimizer"]["param_groups"][0]["params"] = [0]  # wrong: the model has 4
+    with pytest.raises(ValueError):
+        trainer.load_state_dict(state)
+    for k, v in run.model.state_dict().items():
+        assert np.array_equal(v, before[k]), k
+    assert trainer.epoch == 0 and trainer.history == []

@@ -71,7 +71,7 @@ def _as_float(x, other):
     if isinstance(x, Tensor):
         return Tensor._wrap(x.data.astype(dt))
     if isinstance(x, (bool, int)):
-        return x
+        return float(x) if dt.kind == "f" and isinstance(other, float) else x
     return np.asarray(x).astype(dt)
 
 

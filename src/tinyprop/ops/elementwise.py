@@ -11,7 +11,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._util import as_tensor_arg, pair
+from ._util import _as_float, _kind, as_tensor_arg, pair
 
 
 class Add(Function):
@@ -279,6 +279,8 @@ def mul(a, b) -> Tensor:
 def div(a, b) -> Tensor:
     """``a / b`` with broadcasting (true division)."""
     a, b = pair(a, b)
+    if _kind(a) in "iub" and _kind(b) in "iub":  # true division of integers: default float
+        a, b = _as_float(a, 1.0), _as_float(b, 1.0)
     return Div.apply(a, b)
 
 

@@ -173,6 +173,14 @@ class Trainer:
         missing = [k for k in ("model", "optimizer", "loader", "rng", "trainer") if k not in state]
         if missing:
             raise ValueError(f"training state lacks {missing}; was it written by tinyprop train?")
+        before = self.state_dict()
+        try:
+            self._apply_state(state)
+        except (ValueError, TypeError, KeyError):
+            self._apply_state(before)  # all or nothing: put back what was there
+            raise
+
+    def _apply_state(self, state: dict) -> None:
         self.engine.load_state_dict(state)
         if self.scheduler is not None and state.get("scheduler") is not None:
             self.scheduler.load_state_dict(state["scheduler"])
