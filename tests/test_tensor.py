@@ -169,3 +169,24 @@ def test_integer_true_division_gives_default_float():
     assert (tp.tensor([1, 2]) / tp.tensor([2, 4])).tolist() == [0.5, 0.5]
     assert (3 / tp.tensor([1, 2])).dtype == np.float32
     assert (tp.tensor([1, 2]) + 1).dtype == np.int64
+
+
+def test_inplace_operators_follow_pytorch():
+    p = tp.tensor([1.0, 2.0], requires_grad=True)
+    (p * p).sum().backward()
+    with tp.no_grad():
+        p -= 0.5 * p.grad
+    assert p.requires_grad and p.tolist() == [0.0, 0.0]
+    p.data -= p.grad  # PyTorch's idiom: .data stays an array
+    assert isinstance(p.data, np.ndarray) and p.tolist() == [-2.0, -4.0]
+    with pytest.raises(RuntimeError, match="no_grad"):
+        p += 1
+    h = p * 2
+    h += 1  # a non-leaf: recorded out of place
+    h.sum().backward()
+    assert p.grad.tolist() == [4.0, 6.0]
+    labels = tp.tensor([1, 2])
+    labels += 1
+    assert labels.tolist() == [2, 3]
+    with pytest.raises(TypeError, match="cannot be stored"):
+        labels += 0.5

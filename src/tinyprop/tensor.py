@@ -9,6 +9,7 @@ themselves live in :mod:`tinyprop.ops` and are bound as methods there.
 from __future__ import annotations
 
 import weakref
+from operator import attrgetter
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class Tensor:
     tensor([2., 8., 4.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "__weakref__")
     __array_priority__ = 1000  # numpy defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
@@ -89,13 +90,20 @@ class Tensor:
     def _wrap(cls, array, ctx=None) -> Tensor:
         """Make a Tensor around an array without copying (internal fast path)."""
         t = object.__new__(cls)
-        t.data = array
+        t._data = array
         t.grad = None
         t.grad_fn = ctx
         t.requires_grad = ctx is not None
         return t
 
     # ---- attributes -------------------------------------------------------------
+    def _set_data(self, value) -> None:
+        # ``p.data -= lr * p.grad`` (PyTorch's idiom) hands a Tensor back: keep the array
+        self._data = value._data if isinstance(value, Tensor) else xp.asarray(value)
+
+    data = property(attrgetter("_data"), _set_data,
+                    doc="The underlying array; assigning a Tensor or array replaces it.")
+
     @property
     def shape(self) -> tuple:
         return self.data.shape
@@ -280,6 +288,43 @@ class Tensor:
         self._check_inplace()
         self.data /= other.data if isinstance(other, Tensor) else other
         return self
+
+    def _inplace(self, op, other):
+        """``a op= b``: in place on the data when nothing is being recorded (PyTorch's
+        ``with no_grad(): w -= lr * w.grad``); a new graph node otherwise."""
+        if self.requires_grad and is_grad_enabled():
+            if self.grad_fn is None:
+                raise RuntimeError(
+                    "in-place change of a leaf tensor that requires grad while recording; "
+                    "wrap it in `with tp.no_grad():` or use an out-of-place op (w = w - ...)"
+                )
+            return NotImplemented  # Python falls back to the recorded out-of-place op
+        o = other._data if isinstance(other, Tensor) else other
+        result = op(self._data, o)
+        if not np.can_cast(result.dtype, self._data.dtype, casting="same_kind"):
+            raise TypeError(
+                f"in-place result of dtype {result.dtype} cannot be stored in a tensor of "
+                f"dtype {self.dtype}; convert first (e.g. .float()) or use an out-of-place op"
+            )
+        if result.shape != self._data.shape:
+            raise ValueError(
+                f"in-place result shape {result.shape} differs from the tensor's shape "
+                f"{self.shape}; use an out-of-place op"
+            )
+        self._data[...] = result
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(np.add, other)
+
+    def __isub__(self, other):
+        return self._inplace(np.subtract, other)
+
+    def __imul__(self, other):
+        return self._inplace(np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._inplace(np.true_divide, other)
 
     def __setitem__(self, index, value) -> None:
         self._check_inplace()

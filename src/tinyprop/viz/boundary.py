@@ -62,9 +62,12 @@ def _check_X(X) -> np.ndarray:
 
 
 def _check_grid(grid) -> tuple[np.ndarray, np.ndarray]:
+    if hasattr(grid, "xx") and hasattr(grid, "yy"):  # tinyprop.data's Grid
+        grid = (grid.xx, grid.yy)
     if not isinstance(grid, (tuple, list)) or len(grid) not in (2, 3):
         raise TypeError(
-            f"grid must be (xx, yy) or the (xx, yy, points) tuple from make_grid, "
+            f"grid must be (xx, yy), the (xx, yy, points) tuple from make_grid, or a "
+            f"tinyprop.data Grid, "
             f"got {type(grid).__name__}"
             + (f" of length {len(grid)}" if isinstance(grid, (tuple, list)) else "")
         )
