@@ -62,12 +62,18 @@ class detect_anomaly:
         return wrapper
 
 
+_ENGINE = tuple(os.path.join(_PKG_DIR, p) for p in (
+    "ops", "nn", "manual", "optim", "function.py", "tensor.py", "autograd.py", "anomaly.py",
+    "functional.py", "kernels.py", "creation.py", "gradcheck.py", "grad_mode.py"))
+
+
 def creation_site() -> str:
-    """``file:line in function`` of the innermost frame outside the tinyprop package."""
+    """``file:line in function`` of the innermost frame outside the engine's internals:
+    the user's line, or the training loop's when the CLI drives the model."""
     frame = sys._getframe(1)
     while frame is not None:
         path = os.path.abspath(frame.f_code.co_filename)
-        if not path.startswith(_PKG_DIR + os.sep):
+        if not path.startswith(_ENGINE):
             return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
         frame = frame.f_back
     return "<unknown>"

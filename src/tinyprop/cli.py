@@ -39,6 +39,11 @@ def _int_list(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(
             f"expected comma-separated integers such as 256,128, got {text!r}"
         ) from None
+    if not values:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers such as 256,128, got {text!r} (no sizes); "
+            "use --model logreg for no hidden layer"
+        )
     return values
 
 

@@ -18,7 +18,15 @@ def _shape(shape) -> tuple:
 
 
 def _dtype(dtype):
-    return get_default_dtype() if dtype is None else np.dtype(dtype)
+    if dtype is None:
+        return get_default_dtype()
+    d = np.dtype(dtype)
+    if d.kind not in "biuf":
+        raise TypeError(
+            f"tensors hold numbers: expected a bool, integer or float dtype, got {d}; "
+            "use e.g. tp.float32 or tp.int64"
+        )
+    return d
 
 
 def _make(array, requires_grad: bool) -> Tensor:

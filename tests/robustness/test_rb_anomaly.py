@@ -221,21 +221,11 @@ def test_cli_detect_anomaly_reports_the_op_in_one_line(tmp_path, capsys):
     assert "Traceback" not in err and not anomaly.enabled()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="anomaly: in a CLI run every frame is tinyprop's, so the reported line is the "
-    "caller of cli.main (here this test file), not the training step or the layer",
-)
 def test_cli_anomaly_location_is_not_the_caller_of_main(tmp_path, capsys):
     _, err = _diverge(tmp_path, capsys)
     assert HERE not in err, err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="train/run: an AnomalyError leaves a run directory holding only config.json; "
-    "a plain divergence writes summary.json with status 'diverged'",
-)
 def test_cli_anomaly_run_directory_is_finished_like_a_divergence(tmp_path, capsys):
     _diverge(tmp_path, capsys)
     summary = json.loads((tmp_path / "boom" / "summary.json").read_text())

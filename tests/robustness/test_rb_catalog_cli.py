@@ -76,7 +76,6 @@ for _name, _args, _exp, _got in [
 
 @cases.case(
     "cli-hidden-empty-list",
-    xfail="cli: --hidden '' parses to [] and trains an MLP without hidden layer",
 )
 def _(env):
     return Cli(
@@ -142,8 +141,6 @@ def _(env):
 
 @cases.case(
     "cli-toml-epochs-bool",
-    xfail="train/config: epochs = true passes (bool is int), "
-    "then fails as 'T_max must be an integer'",
 )
 def _(env):
     cfg = env.tmp / "c.toml"
@@ -215,8 +212,6 @@ def _(env):
 
 @cases.case(
     "cli-evaluate-a-file",
-    xfail="train/run: evaluate FILE says 'run directory FILE does "
-    "not exist' though it exists (it is a file)",
 )
 def _(env):
     f = env.tmp / "notes.txt"
@@ -224,10 +219,7 @@ def _(env):
     return Cli(["evaluate", str(f)], ("run directory",), (("is a file", "not a directory"),))
 
 
-@cases.case(
-    "cli-evaluate-config-without-config-key",
-    xfail="train/run: config.json without 'config' ends in a bare KeyError: \"'config'\"",
-)
+@cases.case("cli-evaluate-config-without-config-key")
 def _(env):
     run = edit_run_config(env.copy_run(), lambda m: m.pop("config"))
     return Cli(

@@ -285,28 +285,19 @@ EDGES = {
     ),
 }
 
-EDGE_GAPS = {
+EDGES.update({
     "max along a dim with ties": (
         lambda t: tp.max(t.reshape(1, 3), dim=1)[0],
         lambda t: t.reshape(1, 3).max(dim=1).values,
         [1.0, 3.0, 3.0],
-        "ops/reduce: max(dim=d) splits a tie's gradient evenly; torch.max(dim) gives it all "
-        "to the returned index",
     ),
-    "std of a constant": (
-        lambda t: t.std(),
-        lambda t: t.std(),
-        [1.0, 1.0, 1.0],
-        "ops/reduce: std's gradient at zero spread is nan (0/0); PyTorch's is 0",
-    ),
-}
+    "std of a constant": (lambda t: t.std(), lambda t: t.std(), [1.0, 1.0, 1.0]),
+})
 
 
 def _params():
     for name, case in EDGES.items():
         yield pytest.param(*case, id=name)
-    for name, (*case, reason) in EDGE_GAPS.items():
-        yield pytest.param(*case, id=name, marks=pytest.mark.xfail(strict=True, reason=reason))
 
 
 @pytest.mark.oracle

@@ -261,19 +261,40 @@ class Where(Function):
 # ---- public functions -----------------------------------------------------------
 
 
+def _binary(fn, name, a, b):
+    """Apply a broadcasting binary op, turning NumPy's shape error into a clear one."""
+    try:
+        return fn.apply(a, b)
+    except ValueError as e:
+        sa, sb = np.shape(getattr(a, "data", a)), np.shape(getattr(b, "data", b))
+        try:
+            np.broadcast_shapes(sa, sb)
+        except ValueError:
+            raise ValueError(
+                f"{name}: shapes {sa} and {sb} do not broadcast: trailing dimensions must be "
+                "equal or 1; reshape one operand (e.g. x.reshape(-1, 1)) or check the inputs"
+            ) from None
+        raise e
+
+
 def add(a, b) -> Tensor:
-    """``a + b`` with broadcasting."""
-    return Add.apply(*pair(a, b))
+    """``a + b`` with broadcasting.
+
+    >>> import tinyprop as tp
+    >>> (tp.ones(2, 3) + tp.arange(3.0)).tolist()
+    [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
+    """
+    return _binary(Add, "add", *pair(a, b))
 
 
 def sub(a, b) -> Tensor:
     """``a - b`` with broadcasting."""
-    return Sub.apply(*pair(a, b))
+    return _binary(Sub, "sub", *pair(a, b))
 
 
 def mul(a, b) -> Tensor:
     """``a * b`` with broadcasting."""
-    return Mul.apply(*pair(a, b))
+    return _binary(Mul, "mul", *pair(a, b))
 
 
 def div(a, b) -> Tensor:
@@ -281,7 +302,7 @@ def div(a, b) -> Tensor:
     a, b = pair(a, b)
     if _kind(a) in "iub" and _kind(b) in "iub":  # true division of integers: default float
         a, b = _as_float(a, 1.0), _as_float(b, 1.0)
-    return Div.apply(a, b)
+    return _binary(Div, "div", a, b)
 
 
 def neg(a) -> Tensor:
@@ -302,7 +323,7 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
         if b.data.dtype.kind != "f":
             b = b.float()
         return RPowScalar.apply(b, float(a))
-    return Pow.apply(*pair(a, b))
+    return _binary(Pow, "pow", *pair(a, b))
 
 
 def exp(a) -> Tensor:
@@ -339,12 +360,12 @@ clamp = clip
 
 def maximum(a, b) -> Tensor:
     """Element-wise maximum of two tensors (or a tensor and a number)."""
-    return Maximum.apply(*pair(a, b))
+    return _binary(Maximum, "maximum", *pair(a, b))
 
 
 def minimum(a, b) -> Tensor:
     """Element-wise minimum of two tensors (or a tensor and a number)."""
-    return Minimum.apply(*pair(a, b))
+    return _binary(Minimum, "minimum", *pair(a, b))
 
 
 def where(condition, a, b) -> Tensor:

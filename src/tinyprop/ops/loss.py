@@ -279,6 +279,11 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
                 f"{what}: probability targets must have the input's shape ({n}, {c}), "
                 f"got {tdata.shape}"
             )
+        if not np.isfinite(tdata).all():
+            raise ValueError(
+                f"{what}: probability targets must be finite, got NaN or infinity; "
+                "clean the targets (each row should be a distribution over the classes)"
+            )
         out = CrossEntropyProb.apply(x, target if isinstance(target, Tensor)
                                      else tdata.astype(x.dtype), w, float(label_smoothing),
                                      reduction)
@@ -333,6 +338,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     t = target if isinstance(target, Tensor) else np.asarray(target, dtype=x.dtype)
     _same_shape(x, t, "binary_cross_entropy_with_logits")
     tarr = t.data if isinstance(t, Tensor) else t
+    if tarr.dtype.kind == "f" and not np.isfinite(tarr).all():
+        raise ValueError(
+            "binary_cross_entropy_with_logits: targets must be finite values in [0, 1], got "
+            "NaN or infinity; clean the targets"
+        )
     if tarr.dtype.kind != "f":
         t = t.to(x.dtype) if isinstance(t, Tensor) else t.astype(x.dtype)
     def arr(v):

@@ -89,6 +89,25 @@ class Var(Function):
             return g * (2 / ctx.denom) * d, None, None, None
 
 
+class Std(Function):
+    @staticmethod
+    def forward(ctx, a, axes, keepdims, correction):
+        v = Var.forward(ctx, a, axes, True, correction)
+        with np.errstate(invalid="ignore"):
+            out = xp.sqrt(v)
+        ctx.out, ctx.keepdims = out, keepdims
+        return out if keepdims else xp.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        (d,) = ctx.saved
+        g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
+        out = ctx.out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = xp.where(out > 0, g / (ctx.denom * out), 0)
+        return scale * d, None, None, None
+
+
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdims):
@@ -139,17 +158,35 @@ def _extreme(a, axis, dim, keepdims, keepdim, op, arg):
     torch_style = dim is not None and isinstance(dim, (int, np.integer))
     axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
     axes = normalize_axes(axis, a.ndim)
+    if torch_style and a.ndim:
+        # PyTorch's max(dim=...): values and indices; the gradient goes to that index
+        ax = axes[0]
+        idx = arg(a.data, axis=ax, keepdims=True)
+        index = tuple(idx if d == ax else np.arange(n).reshape([-1 if k == d else 1
+                                                                 for k in range(a.ndim)])
+                      for d, n in enumerate(a.shape))
+        from .shape import getitem
+
+        values = getitem(a, index)
+        if not keepdims:
+            values = values.squeeze(ax)
+            idx = np.squeeze(idx, axis=ax)
+        return MaxResult(values, Tensor._wrap(np.asarray(idx, dtype=np.int64)))
     values = Extreme.apply(a, axes, keepdims, op)
     if torch_style:
-        idx = arg(a.data, axis=axes[0], keepdims=keepdims) if a.ndim else np.array(0)
-        return MaxResult(values, Tensor._wrap(np.asarray(idx, dtype=np.int64)))
+        return MaxResult(values, Tensor._wrap(np.zeros((), dtype=np.int64)))
     return values
 
 
 def max(a, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
     """Largest value over ``axis``; ties share the gradient evenly.
 
-    Called PyTorch's way with an int ``dim=``, it returns ``(values, indices)``.
+    Called PyTorch's way with an int ``dim=``, it returns ``(values, indices)`` and the
+    gradient goes to the returned index, as in ``torch.max(x, dim)``.
+
+    >>> import tinyprop as tp
+    >>> tp.tensor([[1.0, 5.0], [7.0, 0.0]]).max(dim=1).indices.tolist()
+    [1, 0]
     """
     return _extreme(a, axis, dim, keepdims, keepdim, xp.max, xp.argmax)
 
@@ -182,9 +219,12 @@ def var(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None,
 
 def std(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None,
         unbiased=None) -> Tensor:
-    """Standard deviation: the square root of :func:`var`."""
-    return var(a, axis, keepdims, correction, dim=dim, keepdim=keepdim,
-               unbiased=unbiased).sqrt()
+    """Standard deviation, ``sqrt(var)``; its gradient is 0 where the spread is 0
+    (PyTorch's convention) instead of 0/0."""
+    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    return Std.apply(a, axes, keepdims, correction)
 
 
 def logsumexp(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:

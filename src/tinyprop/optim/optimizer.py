@@ -330,6 +330,16 @@ class Optimizer:
                     )
                 index_to_param[sid] = p
             new = {k: v for k, v in group.items() if k not in ("params", "param_names")}
+            foreign = sorted(set(saved) - set(new) - {"params", "param_names"})
+            if foreign:
+                state_keys = sorted({k for e in saved_state.values() if isinstance(e, dict)
+                                     for k in e})
+                raise ValueError(
+                    f"the loaded state_dict comes from a different optimizer: parameter group "
+                    f"{gi} has settings {foreign} and the state holds {state_keys}, which "
+                    f"{type(self).__name__} does not have (its settings: {sorted(new)}); load "
+                    f"a state saved from a {type(self).__name__}"
+                )
             for k, v in saved.items():
                 if k in ("params", "param_names"):
                     continue

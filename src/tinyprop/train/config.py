@@ -99,7 +99,27 @@ class TrainConfig:
         def bad(msg):
             raise ConfigError(msg)
 
-        if not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) or self.lr <= 0:
+        def is_int(v):
+            return isinstance(v, int) and not isinstance(v, bool)
+
+        def is_num(v):
+            return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+        for key in ("epochs", "batch_size", "seed"):
+            if not is_int(getattr(self, key)):
+                bad(f"{key.replace('_', ' ')} must be an integer, got {getattr(self, key)!r}")
+        for key in ("momentum", "weight_decay", "init_std"):
+            if not is_num(getattr(self, key)):
+                bad(f"{key.replace('_', ' ')} must be a number, got {getattr(self, key)!r}")
+        if not isinstance(self.hidden, list) or not all(is_int(h) for h in self.hidden):
+            bad(f"hidden sizes must be a list of integers, got {self.hidden!r}; e.g. [256, 128]")
+        if self.early_stopping is not None and not is_int(self.early_stopping):
+            bad(f"early stopping patience must be an integer, got {self.early_stopping!r}")
+        for key in ("plots", "animate", "detect_anomaly"):
+            if not isinstance(getattr(self, key), bool):
+                bad(f"{key.replace('_', '-')} must be true or false, got {getattr(self, key)!r}")
+
+        if (not is_num(self.lr)) or not math.isfinite(self.lr) or self.lr <= 0:
             bad(f"learning rate must be a positive number, got {self.lr}; try --lr 0.1")
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             bad(f"batch size must be an integer >= 1, got {self.batch_size}; try --batch-size 32")
@@ -111,10 +131,10 @@ class TrainConfig:
             bad(f"weight decay must be >= 0, got {self.weight_decay}")
         if any((not isinstance(h, int)) or h < 1 for h in self.hidden):
             bad(f"hidden sizes must be positive integers, got {self.hidden}; e.g. --hidden 256,128")
-        if self.val_split is not None and not (
+        if self.val_split is not None and (isinstance(self.val_split, bool) or not (
             (isinstance(self.val_split, int) and self.val_split >= 0)
             or (isinstance(self.val_split, float) and 0 <= self.val_split < 1)
-        ):
+        )):
             bad(f"validation split must be a fraction in [0, 1) or a count, got {self.val_split}")
         if self.early_stopping is not None and self.early_stopping < 1:
             bad(f"early stopping patience must be >= 1, got {self.early_stopping}")

@@ -222,8 +222,9 @@ def _train(run: Run, trainer: Trainer, run_dir: Path, start: float, tp) -> dict:
                 trainer.fit()
         else:
             trainer.fit()
-    except TrainingDiverged:
-        run.finish(trainer, run_dir, "diverged", time.perf_counter() - start)
+    except FloatingPointError as e:  # TrainingDiverged, or AnomalyError under --detect-anomaly
+        status = "diverged" if isinstance(e, TrainingDiverged) else "anomaly"
+        run.finish(trainer, run_dir, status, time.perf_counter() - start)
         raise
     if trainer.interrupted:
         status = "interrupted"
@@ -237,6 +238,9 @@ def read_run_config(run_dir) -> TrainConfig:
     """The config a run directory was trained with (checked for format and version)."""
     run_dir = Path(run_dir)
     path = run_dir / "config.json"
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunError(f"{run_dir} is a file, not a run directory; pass the directory that "
+                       "tinyprop train wrote (runs/<time>-<data>-<model>)")
     if not run_dir.is_dir():
         raise RunError(f"run directory {run_dir} does not exist")
     if not path.is_file():
@@ -256,6 +260,9 @@ def read_run_config(run_dir) -> TrainConfig:
             f"{run_dir} was written by tinyprop {meta.get('tinyprop_version')}, this is "
             f"{__version__}; retrain with this version or install that one"
         )
+    if not isinstance(meta.get("config"), dict):
+        raise RunError(f"{path} has no 'config' section (expected the options of the run); "
+                       "the run directory is damaged: retrain")
     return TrainConfig.from_dict(meta["config"], source=str(path))
 
 
