@@ -157,6 +157,11 @@ class Linear(Layer):
         self.db = xp.zeros_like(self.b)
         self.x_in = None
         self.input_grad = True  # set False to skip dL/dx when the input is data
+        self._fresh = True  # dw and db hold zeros
+
+    def zero_gradients(self) -> None:
+        super().zero_gradients()
+        self._fresh = True
 
     @property
     def in_features(self) -> int:
@@ -186,15 +191,24 @@ class Linear(Layer):
                 f"as Linear({x_in.shape[1]}, {self.n_out})"
             )
         self.x_in = x_in
-        return x_in @ self.w.T + self.b
+        out = x_in @ self.w.T
+        out += self.b
+        return out
 
     def backward(self, d_out: Array) -> Array:
         x = self.x_in
         if x is None:
             raise _not_run(self)
         _check_d_out(self, d_out, (x.shape[0], self.n_out))
-        self.dw += d_out.T @ x  # dL/dw[j, i] = sum_n d_out[n, j] x[n, i]
-        self.db += d_out.sum(axis=0, keepdims=True)  # b is added to every row
+        # dL/dw[j, i] = sum_n d_out[n, j] x[n, i]; b is added to every row. Gradients
+        # accumulate; right after zero_gradients they are written in place instead.
+        if self._fresh and d_out.dtype == self.dw.dtype and x.dtype == self.dw.dtype:
+            xp.matmul(d_out.T, x, out=self.dw)
+            xp.sum(d_out, axis=0, keepdims=True, out=self.db)
+        else:
+            self.dw += d_out.T @ x
+            self.db += d_out.sum(axis=0, keepdims=True)
+        self._fresh = False
         if not self.input_grad:
             return None  # first layer of a network: nobody needs dL/dx (the data)
         return d_out @ self.w  # dL/dx = d_out @ w
@@ -271,11 +285,11 @@ class ReLU(_Activation):
 
     def forward(self, x_in: Array) -> Array:
         self.x_in = x_in = xp.asarray(x_in)
-        self.x_out = xp.where(x_in > 0, x_in, 0).astype(x_in.dtype, copy=False)
+        self.x_out = xp.maximum(x_in, 0)
         return self.x_out
 
     def _backward(self, d_out: Array) -> Array:
-        return xp.where(self.x_in > 0, d_out, 0).astype(d_out.dtype, copy=False)
+        return d_out * (self.x_out > 0)  # the output is positive exactly where x_in is
 
 
 class LeakyReLU(_Activation):
