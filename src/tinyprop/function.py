@@ -74,7 +74,23 @@ class _NoContext:
 
 
 class Function:
-    """Base class of every differentiable op (see the module docstring)."""
+    """Base class of every differentiable op (see the module docstring).
+
+    >>> import tinyprop as tp
+    >>> class Cube(tp.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved
+    ...         return grad * 3 * x ** 2
+    >>> x = tp.tensor([1.0, 2.0], requires_grad=True)
+    >>> Cube.apply(x).sum().backward()
+    >>> x.grad.tolist()
+    [3.0, 12.0]
+    """
 
     @staticmethod
     def forward(ctx, *args, **kwargs):  # pragma: no cover - interface
