@@ -19,7 +19,16 @@ _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class AnomalyError(FloatingPointError):
-    """A NaN or infinity appeared in forward or backward while anomaly mode was on."""
+    """A NaN or infinity appeared in forward or backward while anomaly mode was on.
+
+    >>> import tinyprop as tp
+    >>> with tp.detect_anomaly():
+    ...     try:
+    ...         tp.sqrt(tp.tensor([-1.0], requires_grad=True))
+    ...     except tp.AnomalyError:
+    ...         print("caught")
+    caught
+    """
 
 
 def enabled() -> bool:

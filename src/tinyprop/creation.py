@@ -29,6 +29,14 @@ def _dtype(dtype):
     return d
 
 
+def _real_dtype(dtype, what: str) -> None:
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        raise TypeError(
+            f"{what} draws real numbers: expected a float dtype, got {np.dtype(dtype)}; "
+            "use tp.randint for integers"
+        )
+
+
 def _make(array, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(array)
     if requires_grad:
@@ -50,36 +58,68 @@ def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def as_tensor(data, dtype=None) -> Tensor:
-    """Like :func:`tensor` but shares memory with an array when it can."""
+    """Like :func:`tensor` but shares memory with an array when it can.
+
+    >>> import numpy as np, tinyprop as tp
+    >>> a = np.zeros(2, dtype=np.float32)
+    >>> t = tp.as_tensor(a)
+    >>> a[0] = 5.0; t.tolist()
+    [5.0, 0.0]
+    """
     if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
         return data
     return Tensor._wrap(to_array(data, dtype, copy=False))
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing ``array``'s memory and dtype."""
+    """A tensor sharing ``array``'s memory and dtype.
+
+    >>> import numpy as np, tinyprop as tp
+    >>> tp.from_numpy(np.arange(3.0)).dtype
+    dtype('float64')
+    """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
     return Tensor._wrap(array)
 
 
 def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: ``tp.zeros(2, 3)`` or ``tp.zeros((2, 3))``."""
+    """A tensor of zeros: ``tp.zeros(2, 3)`` or ``tp.zeros((2, 3))``.
+
+    >>> import tinyprop as tp
+    >>> tp.zeros(2, 3).shape
+    (2, 3)
+    """
     return _make(xp.zeros(_shape(shape), dtype=_dtype(dtype)), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones."""
+    """A tensor of ones.
+
+    >>> import tinyprop as tp
+    >>> tp.ones(2).tolist()
+    [1.0, 1.0]
+    """
     return _make(xp.ones(_shape(shape), dtype=_dtype(dtype)), requires_grad)
 
 
 def empty(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
-    """An uninitialised tensor (contents are arbitrary)."""
+    """An uninitialised tensor (contents are arbitrary).
+
+    >>> import tinyprop as tp
+    >>> tp.empty(2, 3).shape
+    (2, 3)
+    """
     return _make(xp.empty(_shape(shape), dtype=_dtype(dtype)), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor filled with ``fill_value``."""
+    """A tensor filled with ``fill_value``.
+
+    >>> import tinyprop as tp
+    >>> tp.full(2, 7).tolist(), tp.full((1, 2), 0.5).tolist()
+    ([7, 7], [[0.5, 0.5]])
+    """
     if dtype is None and isinstance(fill_value, (bool, int, np.integer)):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
     shape = _shape((shape,) if isinstance(shape, (tuple, list)) else (shape,))
@@ -87,7 +127,12 @@ def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Evenly spaced values in ``[start, end)``; integers give int64 as in PyTorch."""
+    """Evenly spaced values in ``[start, end)``; integers give int64 as in PyTorch.
+
+    >>> import tinyprop as tp
+    >>> tp.arange(3).tolist(), tp.arange(0, 1, 0.25).tolist()
+    ([0, 1, 2], [0.0, 0.25, 0.5, 0.75])
+    """
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -99,38 +144,70 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
 
 
 def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
-    """``steps`` values evenly spaced from ``start`` to ``end`` inclusive."""
+    """``steps`` values evenly spaced from ``start`` to ``end`` inclusive.
+
+    >>> import tinyprop as tp
+    >>> tp.linspace(0, 1, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
     return _make(xp.linspace(start, end, int(steps), dtype=_dtype(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Identity matrix of shape (n, m)."""
+    """Identity matrix of shape (n, m).
+
+    >>> import tinyprop as tp
+    >>> tp.eye(2).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
     return _make(xp.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
 def randn(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from ``generator`` (default: ``tp.manual_seed``'s)."""
+    """Standard normal samples from ``generator`` (default: ``tp.manual_seed``'s).
+
+    >>> import tinyprop as tp
+    >>> tp.randn(2, 3, generator=0).shape
+    (2, 3)
+    """
+    _real_dtype(dtype, "randn")
     g = resolve_generator(generator)
     arr = g.standard_normal(_shape(shape), dtype=np.float64).astype(_dtype(dtype), copy=False)
     return _make(arr, requires_grad)
 
 
 def rand(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1)."""
+    """Uniform samples in [0, 1).
+
+    >>> import tinyprop as tp
+    >>> tp.rand(4, generator=0).dtype
+    dtype('float32')
+    """
+    _real_dtype(dtype, "rand")
     g = resolve_generator(generator)
     arr = g.random(_shape(shape), dtype=np.float64).astype(_dtype(dtype), copy=False)
     return _make(arr, requires_grad)
 
 
 def randint(low: int, high: int, size, generator=None, dtype=np.int64) -> Tensor:
-    """Random integers in ``[low, high)``."""
+    """Random integers in ``[low, high)``.
+
+    >>> import tinyprop as tp
+    >>> tp.randint(0, 10, (2, 3), generator=0).shape
+    (2, 3)
+    """
     g = resolve_generator(generator)
     size = (size,) if isinstance(size, int) else tuple(size)
     return Tensor._wrap(g.integers(low, high, size=size, dtype=dtype))
 
 
 def randperm(n: int, generator=None) -> Tensor:
-    """A random permutation of ``0..n-1`` (int64)."""
+    """A random permutation of ``0..n-1`` (int64).
+
+    >>> import tinyprop as tp
+    >>> sorted(tp.randperm(4, generator=0).tolist())
+    [0, 1, 2, 3]
+    """
     return Tensor._wrap(resolve_generator(generator).permutation(n).astype(np.int64))
 
 
@@ -140,7 +217,12 @@ def _like(fn):
         return fn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, **kwargs)
 
     like.__name__ = f"{fn.__name__}_like"
-    like.__doc__ = f"Like :func:`{fn.__name__}` with the shape and dtype of ``t``."
+    like.__doc__ = (
+        f"Like :func:`{fn.__name__}` with the shape and dtype of ``t``.\n\n"
+        "    >>> import tinyprop as tp\n"
+        f"    >>> tp.{fn.__name__}_like(tp.ones(2, 3)).shape\n"
+        "    (2, 3)\n"
+    )
     return like
 
 
@@ -152,6 +234,11 @@ rand_like = _like(rand)
 
 
 def full_like(t, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A tensor shaped like ``t`` filled with ``fill_value``."""
+    """A tensor shaped like ``t`` filled with ``fill_value``.
+
+    >>> import tinyprop as tp
+    >>> tp.full_like(tp.zeros(2), 7).tolist()
+    [7.0, 7.0]
+    """
     t = t if isinstance(t, Tensor) else Tensor(t)
     return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)

@@ -13,7 +13,15 @@ _local = threading.local()
 
 
 def is_grad_enabled() -> bool:
-    """True when operations on tensors that require grad are recorded (this thread)."""
+    """True when operations on tensors that require grad are recorded (this thread).
+
+    >>> import tinyprop as tp
+    >>> tp.is_grad_enabled()
+    True
+    >>> with tp.no_grad():
+    ...     print(tp.is_grad_enabled())
+    False
+    """
     return getattr(_local, "enabled", True)
 
 
@@ -84,6 +92,14 @@ class no_grad(_GradModeContext):
 
 
 class enable_grad(_GradModeContext):
-    """Record operations again inside a ``no_grad`` block."""
+    """Record operations again inside a ``no_grad`` block.
+
+    >>> import tinyprop as tp
+    >>> w = tp.ones(2, requires_grad=True)
+    >>> with tp.no_grad(), tp.enable_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    True
+    """
 
     mode = True

@@ -15,7 +15,16 @@ from .tensor import Tensor
 
 
 class GradcheckError(ValueError):
-    """An analytic gradient disagrees with central differences."""
+    """An analytic gradient disagrees with central differences.
+
+    >>> import tinyprop as tp
+    >>> x = tp.tensor([1.0], requires_grad=True)
+    >>> try:
+    ...     tp.gradcheck(lambda t: t.detach() * t, x)  # detach drops half the grad
+    ... except tp.GradcheckError:
+    ...     print("caught")
+    caught
+    """
 
 
 def _outputs(out):

@@ -10,8 +10,13 @@ from ..backend import xp
 from ..tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-"""What ``load_state_dict`` returns: keys the model expected but did not get, and the
-reverse."""
+IncompatibleKeys.__doc__ = """What ``load_state_dict`` returns: keys the model expected but did
+not get, and the reverse.
+
+>>> from tinyprop import nn
+>>> nn.Linear(2, 1, generator=0).load_state_dict({"weight": [[1.0, 2.0]]}, strict=False)
+IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
+"""
 
 
 def check_state_dict(targets, state_dict, strict: bool, owner: str):

@@ -30,28 +30,53 @@ class _Activation(Module):
 
 
 class Tanh(Module):
-    """Hyperbolic tangent, element-wise."""
+    """Hyperbolic tangent, element-wise.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> [round(v, 4) for v in nn.Tanh()(tp.tensor([-1.0, 0.0, 2.0])).tolist()]
+    [-0.7616, 0.0, 0.964]
+    """
 
     def forward(self, x) -> Tensor:
         return A.tanh(x)
 
 
 class Sigmoid(Module):
-    """Logistic sigmoid ``1 / (1 + exp(-x))``, element-wise."""
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, element-wise.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> [round(v, 4) for v in nn.Sigmoid()(tp.tensor([-1.0, 0.0, 2.0])).tolist()]
+    [0.2689, 0.5, 0.8808]
+    """
 
     def forward(self, x) -> Tensor:
         return A.sigmoid(x)
 
 
 class ReLU(_Activation):
-    """``max(x, 0)``, element-wise."""
+    """``max(x, 0)``, element-wise.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> nn.ReLU()(tp.tensor([-1.0, 0.0, 2.0])).tolist()
+    [0.0, 0.0, 2.0]
+    """
 
     def forward(self, x) -> Tensor:
         return A.relu(x)
 
 
 class LeakyReLU(_Activation):
-    """``x`` where positive, ``negative_slope * x`` elsewhere."""
+    """``x`` where positive, ``negative_slope * x`` elsewhere.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> y = nn.LeakyReLU(0.1)(tp.tensor([-1.0, 0.0, 2.0]))
+    >>> [round(v, 4) for v in y.tolist()]
+    [-0.1, 0.0, 2.0]
+    """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__(inplace)
@@ -65,7 +90,13 @@ class LeakyReLU(_Activation):
 
 
 class ELU(_Activation):
-    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> [round(v, 4) for v in nn.ELU()(tp.tensor([-1.0, 0.0, 2.0])).tolist()]
+    [-0.6321, 0.0, 2.0]
+    """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__(inplace)
@@ -79,7 +110,16 @@ class ELU(_Activation):
 
 
 class GELU(Module):
-    """Gaussian error linear unit; ``approximate='tanh'`` for the tanh formula."""
+    """Gaussian error linear unit; ``approximate='tanh'`` for the tanh formula.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> x = tp.tensor([-1.0, 0.0, 2.0])
+    >>> [round(v, 4) for v in nn.GELU()(x).tolist()]
+    [-0.1587, 0.0, 1.9545]
+    >>> [round(v, 4) for v in nn.GELU(approximate='tanh')(x).tolist()]
+    [-0.1588, 0.0, 1.9546]
+    """
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
@@ -95,7 +135,13 @@ class GELU(Module):
 
 
 class Softplus(Module):
-    """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``."""
+    """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> [round(v, 4) for v in nn.Softplus()(tp.tensor([-1.0, 0.0, 2.0])).tolist()]
+    [0.3133, 0.6931, 2.1269]
+    """
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
@@ -125,7 +171,13 @@ def _softmax_dim(dim, x, name: str) -> int:
 
 
 class Softmax(Module):
-    """Softmax along ``dim`` (give it: ``Softmax(dim=1)`` for (N, C) scores)."""
+    """Softmax along ``dim`` (give it: ``Softmax(dim=1)`` for (N, C) scores).
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> nn.Softmax(dim=1)(tp.tensor([[1.0, 1.0, 1.0, 1.0]])).tolist()
+    [[0.25, 0.25, 0.25, 0.25]]
+    """
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
@@ -139,7 +191,14 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """``log(softmax(x))`` along ``dim``, computed stably."""
+    """``log(softmax(x))`` along ``dim``, computed stably.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> y = nn.LogSoftmax(dim=1)(tp.tensor([[0.0, 0.0]]))
+    >>> [round(v, 4) for v in y.tolist()[0]]
+    [-0.6931, -0.6931]
+    """
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()

@@ -182,7 +182,13 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """A dict of named modules whose parameters are registered."""
+    """A dict of named modules whose parameters are registered.
+
+    >>> from tinyprop import nn
+    >>> heads = nn.ModuleDict({"cls": nn.Linear(8, 3), "box": nn.Linear(8, 4)})
+    >>> list(heads), len(list(heads.parameters()))
+    (['cls', 'box'], 4)
+    """
 
     def __init__(self, modules=None) -> None:
         super().__init__()

@@ -86,6 +86,12 @@ def linear(input, weight, bias=None) -> Tensor:
 
     One fused op: its backward computes ``dW = g.T @ x``, ``db = g.sum(0)`` and, only
     when the input needs it, ``dx = g @ W``.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import functional as F
+    >>> w = tp.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    >>> F.linear(tp.tensor([[1.0, 2.0, 3.0]]), w, tp.tensor([0.5, -1.0])).tolist()
+    [[1.5, 4.0]]
     """
     x = _tensor(input, "linear")
     w = _tensor(weight, "linear")
@@ -101,7 +107,15 @@ def linear(input, weight, bias=None) -> Tensor:
 
 
 def flatten(input, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dimensions ``start_dim..end_dim`` into one."""
+    """Merge dimensions ``start_dim..end_dim`` into one.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import functional as F
+    >>> F.flatten(tp.zeros(2, 3, 4)).shape
+    (24,)
+    >>> F.flatten(tp.zeros(2, 3, 4), start_dim=1).shape
+    (2, 12)
+    """
     return _tensor(input, "flatten").flatten(start_dim, end_dim)
 
 
@@ -124,6 +138,13 @@ def dropout(
     else from tinyprop's default generator (``tp.manual_seed``). ``p == 1`` zeroes
     everything, like PyTorch. ``inplace`` is accepted for PyTorch compatibility; the
     result is always a new tensor.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import functional as F
+    >>> F.dropout(tp.ones(6), p=0.5, generator=0).tolist()
+    [2.0, 0.0, 0.0, 0.0, 2.0, 2.0]
+    >>> F.dropout(tp.ones(3), p=0.5, training=False).tolist()
+    [1.0, 1.0, 1.0]
     """
     p = _check_p(p)
     x = _tensor(input, "dropout")
@@ -159,6 +180,13 @@ def batch_norm(
     if the running buffers are given (Tensors), they are updated in place:
     ``running = (1 - momentum) * running + momentum * batch`` with the *unbiased* batch
     variance, as PyTorch. With ``training=False`` the running statistics are used.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import functional as F
+    >>> rm, rv = tp.zeros(2), tp.ones(2)
+    >>> y = F.batch_norm(tp.tensor([[1.0, 2.0], [3.0, 6.0]]), rm, rv, training=True)
+    >>> [round(v, 4) for v in y.tolist()[0]], [round(v, 4) for v in rv.tolist()]
+    ([-1.0, -1.0], [1.1, 1.7])
     """
     what = "batch_norm"
     x = _tensor(input, what)
@@ -206,7 +234,14 @@ def batch_norm(
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` dimensions of each sample
-    (biased variance), then scale and shift by ``weight`` and ``bias`` of that shape."""
+    (biased variance), then scale and shift by ``weight`` and ``bias`` of that shape.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import functional as F
+    >>> y = F.layer_norm(tp.tensor([[1.0, 3.0], [0.0, 10.0]]), 2)
+    >>> [[round(v, 4) for v in row] for row in y.tolist()]
+    [[-1.0, 1.0], [-1.0, 1.0]]
+    """
     what = "layer_norm"
     x = _tensor(input, what)
     if isinstance(normalized_shape, numbers.Integral):

@@ -70,6 +70,10 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
     linear/conv/sigmoid: 1; tanh: 5/3; relu: sqrt(2); leaky_relu: sqrt(2 / (1 + slope**2))
     with ``param`` the negative slope (default 0.01); selu: 3/4.
+
+    >>> from tinyprop.nn import init
+    >>> round(init.calculate_gain("relu"), 4), round(init.calculate_gain("leaky_relu", 0.2), 4)
+    (1.4142, 1.3868)
     """
     if nonlinearity in _LINEAR:
         return 1.0
@@ -94,7 +98,15 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
 
 def _calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
-    """``(fan_in, fan_out)`` of a weight: (out, in, *kernel) -> (in * k, out * k)."""
+    """``(fan_in, fan_out)`` of a weight: (out, in, *kernel) -> (in * k, out * k).
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import init
+    >>> init.calculate_fan_in_and_fan_out(tp.empty(3, 5))
+    (5, 3)
+    >>> init.calculate_fan_in_and_fan_out(tp.empty(4, 2, 3))
+    (6, 12)
+    """
     shape = _array(tensor, "fan computation").shape
     if len(shape) < 2:
         raise ValueError(
@@ -123,22 +135,47 @@ def _empty(tensor) -> bool:
 
 
 def constant_(tensor, val: float) -> Tensor:
-    """Fill with ``val``."""
+    """Fill with ``val``.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import init
+    >>> init.constant_(tp.empty(2, 2), 0.5).tolist()
+    [[0.5, 0.5], [0.5, 0.5]]
+    """
     return _fill(tensor, val)
 
 
 def zeros_(tensor) -> Tensor:
-    """Fill with 0."""
+    """Fill with 0.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import init
+    >>> init.zeros_(tp.ones(3)).tolist()
+    [0.0, 0.0, 0.0]
+    """
     return _fill(tensor, 0)
 
 
 def ones_(tensor) -> Tensor:
-    """Fill with 1."""
+    """Fill with 1.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import init
+    >>> init.ones_(tp.empty(2, 2)).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
     return _fill(tensor, 1)
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    """Fill with samples from U(a, b)."""
+    """Fill with samples from U(a, b).
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import init
+    >>> w = init.uniform_(tp.empty(1000), -2.0, 2.0, generator=0)
+    >>> bool((w.abs() <= 2.0).all()), w.shape
+    (True, (1000,))
+    """
     if not a <= b:
         raise ValueError(f"uniform_ needs a <= b, got a={a}, b={b}")
     arr = _array(tensor, "uniform_")
@@ -146,7 +183,14 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    """Fill with samples from N(mean, std**2)."""
+    """Fill with samples from N(mean, std**2).
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import init
+    >>> w = init.normal_(tp.empty(10000), mean=1.0, std=2.0, generator=0)
+    >>> round(w.mean().item(), 1), round(w.std().item(), 1)
+    (1.0, 2.0)
+    """
     if not std >= 0:
         raise ValueError(f"normal_ needs std >= 0, got {std}")
     arr = _array(tensor, "normal_")
@@ -154,7 +198,14 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tens
 
 
 def xavier_uniform_(tensor, gain: float = 1.0, generator=None) -> Tensor:
-    """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import init
+    >>> w = init.xavier_uniform_(tp.empty(100, 300), generator=0)
+    >>> bool((w.abs() <= (6 / (300 + 100)) ** 0.5).all())
+    True
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
@@ -162,7 +213,14 @@ def xavier_uniform_(tensor, gain: float = 1.0, generator=None) -> Tensor:
 
 
 def xavier_normal_(tensor, gain: float = 1.0, generator=None) -> Tensor:
-    """Glorot normal: N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    """Glorot normal: N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import init
+    >>> w = init.xavier_normal_(tp.empty(100, 300), generator=0)
+    >>> round(w.std().item(), 2)  # sqrt(2 / 400) = 0.0707
+    0.07
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
@@ -175,6 +233,12 @@ def kaiming_uniform_(
 
     ``a`` is the negative slope for ``leaky_relu``. ``nn.Linear``'s default
     (``a=sqrt(5)``) gives ``bound = 1 / sqrt(fan_in)``.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import init
+    >>> w = init.kaiming_uniform_(tp.empty(100, 200), nonlinearity="relu", generator=0)
+    >>> bool((w.abs() <= (6 / 200) ** 0.5).all())  # bound = sqrt(2) * sqrt(3 / fan_in)
+    True
     """
     if _empty(tensor):
         return tensor
@@ -187,7 +251,14 @@ def kaiming_uniform_(
 def kaiming_normal_(
     tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None
 ) -> Tensor:
-    """He normal: N(0, std**2) with ``std = gain / sqrt(fan)``."""
+    """He normal: N(0, std**2) with ``std = gain / sqrt(fan)``.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn import init
+    >>> w = init.kaiming_normal_(tp.empty(100, 200), nonlinearity="relu", generator=0)
+    >>> round(w.std().item(), 2)  # sqrt(2 / fan_in) = 0.1
+    0.1
+    """
     if _empty(tensor):
         return tensor
     fan = _fan(tensor, mode)

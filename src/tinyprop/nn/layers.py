@@ -100,7 +100,13 @@ class Linear(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder, e.g. to remove a layer)."""
+    """Returns its input unchanged (a placeholder, e.g. to remove a layer).
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> nn.Identity(54, unused=True)(tp.tensor([1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__()

@@ -37,7 +37,14 @@ class _WeightedLoss(_Loss):
 class CrossEntropyLoss(_WeightedLoss):
     """Softmax cross-entropy from logits: targets are class indices (N,) or
     probabilities (N, C). ``weight`` per class, ``ignore_index`` for index targets,
-    ``label_smoothing`` in [0, 1], as ``torch.nn.CrossEntropyLoss``."""
+    ``label_smoothing`` in [0, 1], as ``torch.nn.CrossEntropyLoss``.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> loss = nn.CrossEntropyLoss()(tp.tensor([[2.0, 0.0]]), tp.tensor([0]))
+    >>> round(loss.item(), 4)  # log(1 + exp(-2))
+    0.1269
+    """
 
     def __init__(
         self,
@@ -64,7 +71,14 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of log-probabilities (after ``LogSoftmax``)."""
+    """Negative log-likelihood of log-probabilities (after ``LogSoftmax``).
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> logp = tp.tensor([[-0.5, -1.0], [-2.0, -0.1]])
+    >>> round(nn.NLLLoss()(logp, tp.tensor([0, 1])).item(), 4)
+    0.3
+    """
 
     def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(weight, reduction)
@@ -77,7 +91,13 @@ class NLLLoss(_WeightedLoss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error; input and target shapes must match."""
+    """Mean squared error; input and target shapes must match.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> nn.MSELoss()(tp.tensor([1.0, 2.0]), tp.tensor([0.0, 0.0])).item()
+    2.5
+    """
 
     def __init__(self, *, reduction: str = "mean") -> None:
         super().__init__(reduction)
@@ -87,7 +107,13 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error; input and target shapes must match."""
+    """Mean absolute error; input and target shapes must match.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> nn.L1Loss()(tp.tensor([1.0, -2.0]), tp.tensor([0.0, 0.0])).item()
+    1.5
+    """
 
     def __init__(self, *, reduction: str = "mean") -> None:
         super().__init__(reduction)
@@ -97,7 +123,14 @@ class L1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """Squared error within ``delta``, absolute error (shifted) beyond it."""
+    """Squared error within ``delta``, absolute error (shifted) beyond it.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> loss_fn = nn.HuberLoss(reduction="none")
+    >>> loss_fn(tp.tensor([0.5, 3.0]), tp.tensor([0.0, 0.0])).tolist()
+    [0.125, 2.5]
+    """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
@@ -113,7 +146,14 @@ class BCEWithLogitsLoss(_Loss):
     """Sigmoid + binary cross-entropy from logits, stable for any logit size.
 
     ``weight`` rescales each element's loss (broadcast to the input); ``pos_weight``
-    weights the positive term per class."""
+    weights the positive term per class.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> loss = nn.BCEWithLogitsLoss()(tp.tensor([0.0, 0.0]), tp.tensor([1.0, 0.0]))
+    >>> round(loss.item(), 4)  # log(2)
+    0.6931
+    """
 
     def __init__(self, weight=None, *, reduction: str = "mean", pos_weight=None) -> None:
         super().__init__(reduction)

@@ -91,7 +91,15 @@ def clip_grad_norm_(
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
-    """Clamp every gradient element into ``[-clip_value, clip_value]`` in place."""
+    """Clamp every gradient element into ``[-clip_value, clip_value]`` in place.
+
+    >>> import tinyprop as tp
+    >>> w = tp.tensor([1.0, -5.0], requires_grad=True)
+    >>> w.grad = tp.tensor([3.0, -0.5])
+    >>> clip_grad_value_([w], 1.0)
+    >>> w.grad.tolist()
+    [1.0, -0.5]
+    """
     what = "clip_grad_value_"
     clip_value = _number(clip_value, "clip_value", what)
     if clip_value < 0:
@@ -102,7 +110,12 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
 
 
 def parameters_to_vector(parameters) -> Tensor:
-    """All parameters' values flattened into one 1-D Tensor (a copy, not in the graph)."""
+    """All parameters' values flattened into one 1-D Tensor (a copy, not in the graph).
+
+    >>> from tinyprop import nn
+    >>> parameters_to_vector(nn.Linear(2, 3, generator=0).parameters()).shape
+    (9,)
+    """
     params = _params(parameters, "parameters_to_vector")
     if not params:
         return Tensor._wrap(xp.zeros((0,), dtype=np.float32))
@@ -110,7 +123,15 @@ def parameters_to_vector(parameters) -> Tensor:
 
 
 def vector_to_parameters(vec, parameters) -> None:
-    """Copy consecutive slices of the 1-D ``vec`` into the parameters, in place."""
+    """Copy consecutive slices of the 1-D ``vec`` into the parameters, in place.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import nn
+    >>> layer = nn.Linear(2, 1, generator=0)
+    >>> vector_to_parameters(tp.tensor([1.0, 2.0, 3.0]), layer.parameters())
+    >>> layer.weight.tolist(), layer.bias.tolist()
+    ([[1.0, 2.0]], [3.0])
+    """
     params = _params(parameters, "vector_to_parameters")
     v = vec.data if isinstance(vec, Tensor) else np.asarray(vec)
     total = sum(p.data.size for p in params)

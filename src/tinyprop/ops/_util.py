@@ -115,3 +115,12 @@ def expand_reduced(g, shape, axes, keepdims):
 def as_tensor_arg(x):
     """Wrap a non-Tensor argument of a unary op as a constant Tensor."""
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def float_arg(x):
+    """Wrap as a Tensor; integer and bool tensors become the default float dtype (for ops
+    whose result is real-valued: exp, log, tanh, softmax, ...)."""
+    t = as_tensor_arg(x)
+    if t.data.dtype.kind != "f":
+        t = Tensor._wrap(t.data.astype(get_default_dtype()))
+    return t

@@ -11,7 +11,7 @@ from .. import kernels
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._util import as_tensor_arg
+from ._util import as_tensor_arg, float_arg
 
 
 class Tanh(Function):
@@ -178,42 +178,77 @@ class LogSoftmax(Function):
 
 
 def tanh(a) -> Tensor:
-    """Hyperbolic tangent; derivative ``1 - tanh(a)**2``."""
-    return Tanh.apply(as_tensor_arg(a))
+    """Hyperbolic tangent; derivative ``1 - tanh(a)**2``.
+
+    >>> import tinyprop as tp
+    >>> round(tp.tanh(tp.tensor(1.0)).item(), 4)
+    0.7616
+    """
+    return Tanh.apply(float_arg(a))
 
 
 def sigmoid(a) -> Tensor:
-    """Logistic function ``1 / (1 + exp(-a))``, overflow-free."""
-    return Sigmoid.apply(as_tensor_arg(a))
+    """Logistic function ``1 / (1 + exp(-a))``, overflow-free.
+
+    >>> import tinyprop as tp
+    >>> tp.sigmoid(tp.tensor([0.0, 1000.0, -1000.0])).tolist()
+    [0.5, 1.0, 0.0]
+    """
+    return Sigmoid.apply(float_arg(a))
 
 
 def relu(a) -> Tensor:
-    """``max(a, 0)``."""
+    """``max(a, 0)``.
+
+    >>> import tinyprop as tp
+    >>> tp.relu(tp.tensor([-1.0, 0.0, 2.0])).tolist()
+    [0.0, 0.0, 2.0]
+    """
     return ReLU.apply(as_tensor_arg(a))
 
 
 def leaky_relu(a, negative_slope: float = 0.01) -> Tensor:
-    """``a`` where positive, ``negative_slope * a`` elsewhere."""
-    return LeakyReLU.apply(as_tensor_arg(a), float(negative_slope))
+    """``a`` where positive, ``negative_slope * a`` elsewhere.
+
+    >>> import tinyprop as tp
+    >>> tp.leaky_relu(tp.tensor([-2.0, 3.0]), 0.5).tolist()
+    [-1.0, 3.0]
+    """
+    return LeakyReLU.apply(float_arg(a), float(negative_slope))
 
 
 def elu(a, alpha: float = 1.0) -> Tensor:
-    """Exponential linear unit."""
-    return ELU.apply(as_tensor_arg(a), float(alpha))
+    """Exponential linear unit.
+
+    >>> import tinyprop as tp
+    >>> [round(v, 4) for v in tp.elu(tp.tensor([-1.0, 2.0])).tolist()]
+    [-0.6321, 2.0]
+    """
+    return ELU.apply(float_arg(a), float(alpha))
 
 
 def gelu(a, approximate: str = "none") -> Tensor:
-    """GELU; ``approximate='tanh'`` uses the tanh formula."""
+    """GELU; ``approximate='tanh'`` uses the tanh formula.
+
+    >>> import tinyprop as tp
+    >>> [round(v, 4) for v in tp.gelu(tp.tensor([-1.0, 0.0, 2.0])).tolist()]
+    [-0.1587, 0.0, 1.9545]
+    """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU.apply(as_tensor_arg(a), approximate)
+    return GELU.apply(float_arg(a), approximate)
 
 
 def softplus(a, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """Smooth ReLU ``log(1 + exp(beta*a)) / beta``."""
+    """Smooth ReLU ``log(1 + exp(beta*a)) / beta``.
+
+    >>> import tinyprop as tp
+    >>> round(tp.softplus(tp.tensor(0.0)).item(), 4)
+    0.6931
+    """
     if not beta > 0:
         raise ValueError(f"softplus needs beta > 0, got {beta}")
-    return Softplus.apply(as_tensor_arg(a), float(beta), float(threshold))
+    return Softplus.apply(float_arg(a), float(beta), float(threshold))
 
 
 def _axis(axis, dim, ndim):
@@ -234,11 +269,16 @@ def softmax(a, axis: int = -1, *, dim=None) -> Tensor:
     >>> tp.softmax(tp.tensor([234.0, 3.0, 4.0]))
     tensor([1., 0., 0.])
     """
-    a = as_tensor_arg(a)
+    a = float_arg(a)
     return Softmax.apply(a, _axis(axis, dim, a.ndim))
 
 
 def log_softmax(a, axis: int = -1, *, dim=None) -> Tensor:
-    """``log(softmax(a))`` computed as ``a - logsumexp(a)`` (finite for any logits)."""
-    a = as_tensor_arg(a)
+    """``log(softmax(a))`` computed as ``a - logsumexp(a)`` (finite for any logits).
+
+    >>> import tinyprop as tp
+    >>> tp.log_softmax(tp.tensor([1000.0, 0.0])).tolist()
+    [0.0, -1000.0]
+    """
+    a = float_arg(a)
     return LogSoftmax.apply(a, _axis(axis, dim, a.ndim))

@@ -11,7 +11,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._util import _as_float, _kind, as_tensor_arg, pair
+from ._util import _as_float, _kind, as_tensor_arg, float_arg, pair
 
 
 class Add(Function):
@@ -288,17 +288,32 @@ def add(a, b) -> Tensor:
 
 
 def sub(a, b) -> Tensor:
-    """``a - b`` with broadcasting."""
+    """``a - b`` with broadcasting.
+
+    >>> import tinyprop as tp
+    >>> tp.sub(tp.tensor([3.0, 4.0]), 1).tolist()
+    [2.0, 3.0]
+    """
     return _binary(Sub, "sub", *pair(a, b))
 
 
 def mul(a, b) -> Tensor:
-    """``a * b`` with broadcasting."""
+    """``a * b`` with broadcasting.
+
+    >>> import tinyprop as tp
+    >>> tp.mul(tp.tensor([1.0, 2.0]), tp.tensor([3.0, 4.0])).tolist()
+    [3.0, 8.0]
+    """
     return _binary(Mul, "mul", *pair(a, b))
 
 
 def div(a, b) -> Tensor:
-    """``a / b`` with broadcasting (true division)."""
+    """``a / b`` with broadcasting (true division).
+
+    >>> import tinyprop as tp
+    >>> tp.div(tp.tensor([1, 2]), 2).tolist()
+    [0.5, 1.0]
+    """
     a, b = pair(a, b)
     if _kind(a) in "iub" and _kind(b) in "iub":  # true division of integers: default float
         a, b = _as_float(a, 1.0), _as_float(b, 1.0)
@@ -306,7 +321,12 @@ def div(a, b) -> Tensor:
 
 
 def neg(a) -> Tensor:
-    """``-a``."""
+    """``-a``.
+
+    >>> import tinyprop as tp
+    >>> tp.neg(tp.tensor([1.0, -2.0])).tolist()
+    [-1.0, 2.0]
+    """
     return Neg.apply(as_tensor_arg(a))
 
 
@@ -327,27 +347,52 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
 
 
 def exp(a) -> Tensor:
-    """Element-wise ``e ** a``."""
-    return Exp.apply(as_tensor_arg(a))
+    """Element-wise ``e ** a``.
+
+    >>> import tinyprop as tp
+    >>> round(tp.exp(tp.tensor(1.0)).item(), 4)
+    2.7183
+    """
+    return Exp.apply(float_arg(a))
 
 
 def log(a) -> Tensor:
-    """Natural logarithm; gives -inf at 0 and NaN below, like NumPy and PyTorch."""
-    return Log.apply(as_tensor_arg(a))
+    """Natural logarithm; gives -inf at 0 and NaN below, like NumPy and PyTorch.
+
+    >>> import tinyprop as tp
+    >>> round(tp.log(tp.tensor(2.0)).item(), 4)
+    0.6931
+    """
+    return Log.apply(float_arg(a))
 
 
 def sqrt(a) -> Tensor:
-    """Square root; its gradient at 0 is +inf, as in PyTorch."""
-    return Sqrt.apply(as_tensor_arg(a))
+    """Square root; its gradient at 0 is +inf, as in PyTorch.
+
+    >>> import tinyprop as tp
+    >>> tp.sqrt(tp.tensor([4.0, 9.0])).tolist()
+    [2.0, 3.0]
+    """
+    return Sqrt.apply(float_arg(a))
 
 
 def abs(a) -> Tensor:  # noqa: A001 - PyTorch's name
-    """Absolute value; gradient ``sign(a)`` (0 at 0)."""
+    """Absolute value; gradient ``sign(a)`` (0 at 0).
+
+    >>> import tinyprop as tp
+    >>> tp.abs(tp.tensor([-1.5, 2.0])).tolist()
+    [1.5, 2.0]
+    """
     return Abs.apply(as_tensor_arg(a))
 
 
 def clip(a, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
-    """Clamp values into ``[min, max]`` (either bound may be None). Alias: ``clamp``."""
+    """Clamp values into ``[min, max]`` (either bound may be None). Alias: ``clamp``.
+
+    >>> import tinyprop as tp
+    >>> tp.clip(tp.tensor([-1.0, 0.5, 2.0]), 0, 1).tolist()
+    [0.0, 0.5, 1.0]
+    """
     if min is None and max is None:
         raise ValueError("clip needs at least one of min= or max=; got neither")
     if min is not None and max is not None and min > max:
@@ -359,17 +404,33 @@ clamp = clip
 
 
 def maximum(a, b) -> Tensor:
-    """Element-wise maximum of two tensors (or a tensor and a number)."""
+    """Element-wise maximum of two tensors (or a tensor and a number).
+
+    >>> import tinyprop as tp
+    >>> tp.maximum(tp.tensor([1.0, 3.0]), 2.0).tolist()
+    [2.0, 3.0]
+    """
     return _binary(Maximum, "maximum", *pair(a, b))
 
 
 def minimum(a, b) -> Tensor:
-    """Element-wise minimum of two tensors (or a tensor and a number)."""
+    """Element-wise minimum of two tensors (or a tensor and a number).
+
+    >>> import tinyprop as tp
+    >>> tp.minimum(tp.tensor([1.0, 3.0]), 2.0).tolist()
+    [1.0, 2.0]
+    """
     return _binary(Minimum, "minimum", *pair(a, b))
 
 
 def where(condition, a, b) -> Tensor:
-    """Pick from ``a`` where ``condition`` is true, else from ``b``; grads flow to both."""
+    """Pick from ``a`` where ``condition`` is true, else from ``b``; grads flow to both.
+
+    >>> import tinyprop as tp
+    >>> x = tp.tensor([-1.0, 2.0])
+    >>> tp.where(x > 0, x, 0).tolist()
+    [0.0, 2.0]
+    """
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool:
         raise TypeError(

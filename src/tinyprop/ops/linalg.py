@@ -64,7 +64,13 @@ def matmul(a, b) -> Tensor:
 
 
 def mm(a, b) -> Tensor:
-    """2-D matrix product (``torch.mm``)."""
+    """2-D matrix product (``torch.mm``).
+
+    >>> import tinyprop as tp
+    >>> a = tp.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> tp.mm(a, a).tolist()
+    [[7.0, 10.0], [15.0, 22.0]]
+    """
     a, b = as_tensor_arg(a), as_tensor_arg(b)
     if a.ndim != 2 or b.ndim != 2:
         raise ValueError(f"mm needs two 2-D tensors, got shapes {a.shape} and {b.shape}")
@@ -72,7 +78,12 @@ def mm(a, b) -> Tensor:
 
 
 def mv(a, v) -> Tensor:
-    """Matrix-vector product (``torch.mv``)."""
+    """Matrix-vector product (``torch.mv``).
+
+    >>> import tinyprop as tp
+    >>> tp.mv(tp.tensor([[1.0, 2.0], [3.0, 4.0]]), tp.ones(2)).tolist()
+    [3.0, 7.0]
+    """
     a, v = as_tensor_arg(a), as_tensor_arg(v)
     if a.ndim != 2 or v.ndim != 1:
         raise ValueError(f"mv needs a 2-D and a 1-D tensor, got {a.shape} and {v.shape}")
@@ -80,7 +91,12 @@ def mv(a, v) -> Tensor:
 
 
 def dot(a, b) -> Tensor:
-    """Inner product of two 1-D tensors (``torch.dot``)."""
+    """Inner product of two 1-D tensors (``torch.dot``).
+
+    >>> import tinyprop as tp
+    >>> tp.dot(tp.tensor([1.0, 2.0]), tp.tensor([3.0, 4.0])).item()
+    11.0
+    """
     a, b = as_tensor_arg(a), as_tensor_arg(b)
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"dot needs two 1-D tensors, got shapes {a.shape} and {b.shape}")
@@ -88,7 +104,12 @@ def dot(a, b) -> Tensor:
 
 
 def outer(a, b) -> Tensor:
-    """Outer product of two 1-D tensors: ``a[:, None] * b[None, :]``."""
+    """Outer product of two 1-D tensors: ``a[:, None] * b[None, :]``.
+
+    >>> import tinyprop as tp
+    >>> tp.outer(tp.tensor([1.0, 2.0]), tp.tensor([1.0, 10.0])).tolist()
+    [[1.0, 10.0], [2.0, 20.0]]
+    """
     a, b = as_tensor_arg(a), as_tensor_arg(b)
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"outer needs two 1-D tensors, got shapes {a.shape} and {b.shape}")

@@ -300,7 +300,13 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
 
 def nll_loss(input, target, weight=None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood on log-probabilities (pair it with ``log_softmax``)."""
+    """Negative log-likelihood on log-probabilities (pair it with ``log_softmax``).
+
+    >>> import tinyprop as tp
+    >>> logp = tp.log_softmax(tp.tensor([[2.0, 0.0], [0.0, 2.0]]))
+    >>> round(tp.nll_loss(logp, tp.tensor([0, 1])).item(), 4)
+    0.1269
+    """
     what = "nll_loss"
     reduction = _reduction(reduction)
     x, single = _logits_2d(input, what)
@@ -322,7 +328,12 @@ def _same_shape(a, b, what):
 
 
 def mse_loss(input, target, reduction: str = "mean") -> Tensor:
-    """Mean squared error ``mean((input - target) ** 2)``; shapes must match."""
+    """Mean squared error ``mean((input - target) ** 2)``; shapes must match.
+
+    >>> import tinyprop as tp
+    >>> tp.mse_loss(tp.tensor([0.0, 3.0]), tp.tensor([1.0, 1.0])).item()
+    2.5
+    """
     reduction = _reduction(reduction)
     a = as_tensor_arg(input)
     b = target if isinstance(target, Tensor) else np.asarray(target, dtype=a.dtype)
@@ -332,7 +343,13 @@ def mse_loss(input, target, reduction: str = "mean") -> Tensor:
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:
-    """Sigmoid + binary cross-entropy from logits, finite for any logit magnitude."""
+    """Sigmoid + binary cross-entropy from logits, finite for any logit magnitude.
+
+    >>> import tinyprop as tp
+    >>> x = tp.tensor([0.0, 2.0])
+    >>> round(tp.binary_cross_entropy_with_logits(x, tp.tensor([1.0, 1.0])).item(), 4)
+    0.41
+    """
     reduction = _reduction(reduction)
     x = as_tensor_arg(input)
     t = target if isinstance(target, Tensor) else np.asarray(target, dtype=x.dtype)
@@ -357,21 +374,35 @@ def _reduce(loss, reduction):
 
 
 def l1_loss(input, target, reduction: str = "mean") -> Tensor:
-    """Mean absolute error; composed from ``abs``."""
+    """Mean absolute error; composed from ``abs``.
+
+    >>> import tinyprop as tp
+    >>> tp.l1_loss(tp.tensor([0.0, 3.0]), tp.tensor([1.0, 1.0])).item()
+    1.5
+    """
     reduction = _reduction(reduction)
     a = as_tensor_arg(input)
+    if not isinstance(target, Tensor):
+        target = np.asarray(target, dtype=a.dtype)
     _same_shape(a, target, "l1_loss")
     return _reduce((a - target).abs(), reduction)
 
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """Quadratic within ``delta``, linear beyond (PyTorch's ``huber_loss``)."""
+    """Quadratic within ``delta``, linear beyond (PyTorch's ``huber_loss``).
+
+    >>> import tinyprop as tp
+    >>> tp.huber_loss(tp.tensor([0.0, 3.0]), tp.tensor([0.5, 0.0])).item()
+    1.3125
+    """
     from .elementwise import where
 
     reduction = _reduction(reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss needs delta > 0, got {delta}")
     a = as_tensor_arg(input)
+    if not isinstance(target, Tensor):
+        target = np.asarray(target, dtype=a.dtype)
     _same_shape(a, target, "huber_loss")
     d = a - target
     ad = d.abs()

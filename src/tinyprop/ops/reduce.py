@@ -12,7 +12,7 @@ from .. import kernels
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._util import as_tensor_arg, axis_args, expand_reduced, normalize_axes
+from ._util import as_tensor_arg, axis_args, expand_reduced, float_arg, normalize_axes
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -126,8 +126,8 @@ class LogSumExp(Function):
 # ---- public functions -----------------------------------------------------------
 
 
-def _prep(a, axis, dim, keepdims, keepdim):
-    a = as_tensor_arg(a)
+def _prep(a, axis, dim, keepdims, keepdim, real=False):
+    a = float_arg(a) if real else as_tensor_arg(a)
     axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
     return a, normalize_axes(axis, a.ndim), keepdims
 
@@ -144,7 +144,12 @@ def sum(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:  # n
 
 
 def mean(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """Mean over ``axis``; the gradient is spread as ``1/n``."""
+    """Mean over ``axis``; the gradient is spread as ``1/n``.
+
+    >>> import tinyprop as tp
+    >>> tp.mean(tp.tensor([[1.0, 2.0], [3.0, 5.0]]), dim=1).tolist()
+    [1.5, 4.0]
+    """
     a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
     if a.data.dtype.kind != "f":
         a = a.float()
@@ -192,26 +197,48 @@ def max(a, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
 
 
 def min(a, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    """Smallest value over ``axis``; with an int ``dim=`` returns ``(values, indices)``."""
+    """Smallest value over ``axis``; with an int ``dim=`` returns ``(values, indices)``.
+
+    >>> import tinyprop as tp
+    >>> r = tp.tensor([[1.0, 5.0], [7.0, 0.0]]).min(dim=1)
+    >>> r.values.tolist(), r.indices.tolist()
+    ([1.0, 0.0], [0, 1])
+    """
     return _extreme(a, axis, dim, keepdims, keepdim, xp.min, xp.argmin)
 
 
 def amax(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """Largest value over ``axis`` (values only, whatever the spelling)."""
+    """Largest value over ``axis`` (values only, whatever the spelling).
+
+    >>> import tinyprop as tp
+    >>> tp.amax(tp.tensor([[1.0, 5.0], [7.0, 0.0]]), axis=0).tolist()
+    [7.0, 5.0]
+    """
     a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
     return Extreme.apply(a, axes, keepdims, xp.max)
 
 
 def amin(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """Smallest value over ``axis`` (values only)."""
+    """Smallest value over ``axis`` (values only).
+
+    >>> import tinyprop as tp
+    >>> tp.amin(tp.tensor([[1.0, 5.0], [7.0, 0.0]]), axis=1).tolist()
+    [1.0, 0.0]
+    """
     a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
     return Extreme.apply(a, axes, keepdims, xp.min)
 
 
 def var(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None,
         unbiased=None) -> Tensor:
-    """Variance over ``axis``; ``correction=1`` (Bessel, PyTorch's default), 0 for NumPy's."""
-    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
+    """Variance over ``axis``; ``correction=1`` (Bessel, PyTorch's default), 0 for NumPy's.
+
+    >>> import tinyprop as tp
+    >>> x = tp.tensor([1.0, 2.0, 3.0, 4.0])
+    >>> round(x.var().item(), 4), x.var(correction=0).item()
+    (1.6667, 1.25)
+    """
+    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim, real=True)
     if unbiased is not None:
         correction = 1 if unbiased else 0
     return Var.apply(a, axes, keepdims, correction)
@@ -220,28 +247,48 @@ def var(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None,
 def std(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None,
         unbiased=None) -> Tensor:
     """Standard deviation, ``sqrt(var)``; its gradient is 0 where the spread is 0
-    (PyTorch's convention) instead of 0/0."""
-    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
+    (PyTorch's convention) instead of 0/0.
+
+    >>> import tinyprop as tp
+    >>> tp.std(tp.tensor([2.0, 4.0]), correction=0).item()
+    1.0
+    """
+    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim, real=True)
     if unbiased is not None:
         correction = 1 if unbiased else 0
     return Std.apply(a, axes, keepdims, correction)
 
 
 def logsumexp(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """``log(sum(exp(a)))`` over ``axis`` without overflow; its gradient is softmax."""
-    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
+    """``log(sum(exp(a)))`` over ``axis`` without overflow; its gradient is softmax.
+
+    >>> import tinyprop as tp
+    >>> round(tp.logsumexp(tp.tensor([1000.0, 1000.0])).item(), 2)
+    1000.69
+    """
+    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim, real=True)
     return LogSumExp.apply(a, axes, keepdims)
 
 
 def argmax(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """Index of the largest value (int64 tensor, not differentiable)."""
+    """Index of the largest value (int64 tensor, not differentiable).
+
+    >>> import tinyprop as tp
+    >>> tp.argmax(tp.tensor([[1.0, 5.0], [7.0, 0.0]]), dim=1).tolist()
+    [1, 0]
+    """
     a = as_tensor_arg(a)
     axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
     return Tensor._wrap(np.asarray(xp.argmax(a.data, axis=axis, keepdims=keepdims), np.int64))
 
 
 def argmin(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """Index of the smallest value (int64 tensor, not differentiable)."""
+    """Index of the smallest value (int64 tensor, not differentiable).
+
+    >>> import tinyprop as tp
+    >>> tp.argmin(tp.tensor([3.0, 1.0, 2.0])).item()
+    1
+    """
     a = as_tensor_arg(a)
     axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
     return Tensor._wrap(np.asarray(xp.argmin(a.data, axis=axis, keepdims=keepdims), np.int64))

@@ -141,7 +141,12 @@ view = reshape
 
 
 def flatten(a, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dimensions ``start_dim..end_dim`` into one (PyTorch's ``flatten``)."""
+    """Merge dimensions ``start_dim..end_dim`` into one (PyTorch's ``flatten``).
+
+    >>> import tinyprop as tp
+    >>> tp.flatten(tp.zeros(2, 3, 4), 1).shape
+    (2, 12)
+    """
     a = as_tensor_arg(a)
     if a.ndim == 0:
         return reshape(a, 1)
@@ -155,7 +160,12 @@ def flatten(a, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def permute(a, *axes) -> Tensor:
-    """Reorder all dimensions: ``permute(x, 1, 0)`` transposes a matrix."""
+    """Reorder all dimensions: ``permute(x, 1, 0)`` transposes a matrix.
+
+    >>> import tinyprop as tp
+    >>> tp.permute(tp.zeros(2, 3, 4), 2, 0, 1).shape
+    (4, 2, 3)
+    """
     a = as_tensor_arg(a)
     axes = _shape_arg(axes)
     if sorted(i % max(a.ndim, 1) for i in axes) != list(range(a.ndim)):
@@ -164,7 +174,12 @@ def permute(a, *axes) -> Tensor:
 
 
 def transpose(a, dim0=None, dim1=None) -> Tensor:
-    """Swap two dimensions (PyTorch); with no dims, reverse them all (NumPy's ``.T``)."""
+    """Swap two dimensions (PyTorch); with no dims, reverse them all (NumPy's ``.T``).
+
+    >>> import tinyprop as tp
+    >>> tp.transpose(tp.zeros(2, 3, 4), 0, 2).shape, tp.zeros(2, 3).T.shape
+    ((4, 3, 2), (3, 2))
+    """
     a = as_tensor_arg(a)
     if dim0 is None and dim1 is None:
         return Permute.apply(a, tuple(reversed(range(a.ndim))))
@@ -177,7 +192,12 @@ def transpose(a, dim0=None, dim1=None) -> Tensor:
 
 
 def squeeze(a, axis=None, *, dim=None) -> Tensor:
-    """Drop size-1 dimensions (all, or those in ``axis``; others are left alone)."""
+    """Drop size-1 dimensions (all, or those in ``axis``; others are left alone).
+
+    >>> import tinyprop as tp
+    >>> tp.squeeze(tp.zeros(1, 3, 1)).shape, tp.squeeze(tp.zeros(1, 3, 1), 0).shape
+    ((3,), (3, 1))
+    """
     a = as_tensor_arg(a)
     axis = dim if dim is not None else axis
     axes = normalize_axes(axis, a.ndim) if a.ndim else ()
@@ -186,7 +206,12 @@ def squeeze(a, axis=None, *, dim=None) -> Tensor:
 
 
 def unsqueeze(a, axis=None, *, dim=None) -> Tensor:
-    """Insert a size-1 dimension at ``axis`` (negative counts from the new end)."""
+    """Insert a size-1 dimension at ``axis`` (negative counts from the new end).
+
+    >>> import tinyprop as tp
+    >>> tp.unsqueeze(tp.zeros(3), 0).shape
+    (1, 3)
+    """
     a = as_tensor_arg(a)
     axis = dim if dim is not None else axis
     if axis is None:
@@ -199,7 +224,12 @@ def unsqueeze(a, axis=None, *, dim=None) -> Tensor:
 
 
 def broadcast_to(a, *shape) -> Tensor:
-    """View ``a`` broadcast to ``shape``; the gradient is summed back."""
+    """View ``a`` broadcast to ``shape``; the gradient is summed back.
+
+    >>> import tinyprop as tp
+    >>> tp.broadcast_to(tp.tensor([1.0, 2.0]), (2, 2)).tolist()
+    [[1.0, 2.0], [1.0, 2.0]]
+    """
     a = as_tensor_arg(a)
     shape = _shape_arg(shape)
     try:
@@ -210,7 +240,12 @@ def broadcast_to(a, *shape) -> Tensor:
 
 
 def expand(a, *sizes) -> Tensor:
-    """PyTorch's ``expand``: like broadcast_to, with -1 keeping a dimension."""
+    """PyTorch's ``expand``: like broadcast_to, with -1 keeping a dimension.
+
+    >>> import tinyprop as tp
+    >>> tp.expand(tp.ones(3, 1), -1, 4).shape
+    (3, 4)
+    """
     a = as_tensor_arg(a)
     sizes = _shape_arg(sizes)
     lead = len(sizes) - a.ndim
@@ -229,7 +264,13 @@ def _index_arg(index):
 
 
 def getitem(a, index) -> Tensor:
-    """``a[index]`` with ints, slices, integer arrays or boolean masks."""
+    """``a[index]`` with ints, slices, integer arrays or boolean masks.
+
+    >>> import tinyprop as tp
+    >>> x = tp.arange(6).reshape(2, 3)
+    >>> tp.getitem(x, x > 2).tolist(), x[:, 0].tolist()
+    ([3, 4, 5], [0, 3])
+    """
     a = as_tensor_arg(a)
     index = _index_arg(index)
     try:
@@ -245,7 +286,12 @@ def _tensors(tensors, what):
 
 
 def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
-    """Join tensors along an existing axis. Alias: ``cat``."""
+    """Join tensors along an existing axis. Alias: ``cat``.
+
+    >>> import tinyprop as tp
+    >>> tp.concatenate([tp.ones(2), tp.zeros(1)]).tolist()
+    [1.0, 1.0, 0.0]
+    """
     ts = _tensors(tensors, "concatenate")
     axis = dim if dim is not None else axis
     axis = normalize_axes(axis, ts[0].ndim)[0]
@@ -264,7 +310,12 @@ cat = concatenate
 
 
 def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
-    """Join same-shaped tensors along a new axis."""
+    """Join same-shaped tensors along a new axis.
+
+    >>> import tinyprop as tp
+    >>> tp.stack([tp.ones(2), tp.zeros(2)], dim=1).tolist()
+    [[1.0, 0.0], [1.0, 0.0]]
+    """
     ts = _tensors(tensors, "stack")
     axis = dim if dim is not None else axis
     if any(t.shape != ts[0].shape for t in ts):
@@ -278,6 +329,10 @@ def pad(a, pad_width, value: float = 0.0) -> Tensor:
 
     ``pad_width`` is NumPy's (an int, or ``(before, after)`` pairs per axis) or
     PyTorch's flat ``(left, right, top, bottom, ...)`` starting from the last axis.
+
+    >>> import tinyprop as tp
+    >>> tp.pad(tp.ones(2), 1).tolist(), tp.pad(tp.ones(2, 2), (1, 0)).shape
+    ([0.0, 1.0, 1.0, 0.0], (2, 3))
     """
     a = as_tensor_arg(a)
     if isinstance(pad_width, numbers.Integral):

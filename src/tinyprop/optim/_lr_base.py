@@ -39,6 +39,19 @@ class LRScheduler:
 
     ``last_epoch`` counts the steps taken (-1 before the first, which the constructor
     takes); ``base_lrs`` are the groups' ``initial_lr`` values.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> class Halving(optim.lr_scheduler.LRScheduler):
+    ...     def get_lr(self):
+    ...         return [lr * 0.5**self.last_epoch for lr in self.base_lrs]
+    >>> opt = optim.SGD([tp.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = Halving(opt)
+    >>> for _ in range(2):
+    ...     opt.step()
+    ...     sched.step()
+    >>> sched.get_last_lr()
+    [0.25]
     """
 
     #: attributes saved in every state_dict

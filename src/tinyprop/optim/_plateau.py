@@ -14,7 +14,17 @@ def _encode_float(x: float):
 
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the learning rate by ``factor`` when a metric stops improving for more
-    than ``patience`` steps; ``step(metric)`` takes the monitored value."""
+    than ``patience`` steps; ``step(metric)`` takes the monitored value.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> opt = optim.SGD([tp.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    >>> for val_loss in [1.0, 1.0, 1.0]:  # no improvement after the first
+    ...     sched.step(val_loss)
+    >>> sched.get_last_lr()
+    [0.5]
+    """
 
     _common = (*LRScheduler._common, "min_lrs")
     _fields = {

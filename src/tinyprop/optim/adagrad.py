@@ -19,6 +19,15 @@ class Adagrad(Optimizer):
         θ = θ - lr_t * g / (sqrt(s) + eps)
 
     State per parameter: ``step`` and ``sum``.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> w = tp.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.Adagrad([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.9, -1.9], requires_grad=True)
     """
 
     _state_arrays = ("sum",)

@@ -35,6 +35,15 @@ class Adam(Optimizer):
 
     State per parameter: ``step`` (int), ``exp_avg``, ``exp_avg_sq`` and, with
     ``amsgrad``, ``max_exp_avg_sq`` (arrays of the parameter's dtype).
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> w = tp.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.Adam([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.9, -1.9], requires_grad=True)
     """
 
     _state_arrays = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
@@ -136,7 +145,17 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter): the parameter shrinks by
-    ``lr * weight_decay`` each step, outside the adaptive update. Default decay 1e-2."""
+    ``lr * weight_decay`` each step, outside the adaptive update. Default decay 1e-2.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> w = tp.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.AdamW([w], lr=0.1)  # shrinks by 0.1 * 1e-2, then Adam's step
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.899, -1.898], requires_grad=True)
+    """
 
     def __init__(
         self,

@@ -38,7 +38,18 @@ __all__ = [
 
 
 class StepLR(LRScheduler):
-    """Multiply the learning rate by ``gamma`` every ``step_size`` steps."""
+    """Multiply the learning rate by ``gamma`` every ``step_size`` steps.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> opt = optim.SGD([tp.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    >>> for _ in range(4):
+    ...     opt.step()
+    ...     sched.step()
+    >>> round(opt.param_groups[0]["lr"], 4)
+    0.25
+    """
 
     _fields = {
         "step_size": lambda k, v: check_int(k, v, low=1),
@@ -65,7 +76,18 @@ def _milestones(key, v) -> Counter:
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the learning rate by ``gamma`` at each step listed in ``milestones``."""
+    """Multiply the learning rate by ``gamma`` at each step listed in ``milestones``.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> opt = optim.SGD([tp.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.MultiStepLR(opt, milestones=[2, 4], gamma=0.1)
+    >>> for _ in range(4):
+    ...     opt.step()
+    ...     sched.step()
+    >>> round(opt.param_groups[0]["lr"], 4)
+    0.01
+    """
 
     _fields = {"milestones": _milestones, "gamma": lambda k, v: _gamma(v)}
 
@@ -85,7 +107,18 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the learning rate by ``gamma`` every step."""
+    """Multiply the learning rate by ``gamma`` every step.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> opt = optim.SGD([tp.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    >>> for _ in range(3):
+    ...     opt.step()
+    ...     sched.step()
+    >>> round(opt.param_groups[0]["lr"], 4)
+    0.125
+    """
 
     _fields = {"gamma": lambda k, v: _gamma(v)}
 
@@ -101,7 +134,18 @@ class ExponentialLR(LRScheduler):
 
 class CosineAnnealingLR(LRScheduler):
     """Cosine annealing from the base lr to ``eta_min`` over ``T_max`` steps (and back up,
-    periodically, past ``T_max``), in PyTorch's recursive form."""
+    periodically, past ``T_max``), in PyTorch's recursive form.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> opt = optim.SGD([tp.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+    >>> for _ in range(2):
+    ...     opt.step()
+    ...     sched.step()
+    >>> round(opt.param_groups[0]["lr"], 4)
+    0.5
+    """
 
     _fields = {"T_max": lambda k, v: check_int(k, v, low=1), "eta_min": _nonneg}
 
@@ -148,7 +192,18 @@ def _strategy(key, v) -> str:
 
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: warm up to ``max_lr``, then anneal far below the start, while
-    cycling the momentum (SGD's ``momentum`` or Adam's beta1) the opposite way."""
+    cycling the momentum (SGD's ``momentum`` or Adam's beta1) the opposite way.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> opt = optim.SGD([tp.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    >>> sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    >>> for _ in range(2):
+    ...     opt.step()
+    ...     sched.step()
+    >>> [round(opt.param_groups[0][k], 4) for k in ("lr", "momentum")]  # the peak
+    [1.0, 0.85]
+    """
 
     _fields = {
         "total_steps": lambda k, v: check_int(k, v, low=1),

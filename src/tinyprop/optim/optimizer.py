@@ -79,6 +79,13 @@ class Optimizer:
     ``params`` is an iterable of Tensors (leaf, floating point), of ``(name, Tensor)``
     pairs (as ``module.named_parameters()`` gives) or of dicts, each a parameter group
     with a ``'params'`` entry and hyperparameters that override ``defaults``.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> w, b = tp.zeros(2, requires_grad=True), tp.zeros(1, requires_grad=True)
+    >>> opt = optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.01}], lr=0.1)
+    >>> [group["lr"] for group in opt.param_groups]
+    [0.1, 0.01]
     """
 
     #: names of per-parameter state entries that are arrays shaped like the parameter

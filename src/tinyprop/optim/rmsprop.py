@@ -22,6 +22,15 @@ class RMSprop(Optimizer):
 
     State per parameter: ``step``, ``square_avg``, and ``momentum_buffer`` (momentum > 0)
     and ``grad_avg`` (centered).
+
+    >>> import tinyprop as tp
+    >>> from tinyprop import optim
+    >>> w = tp.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.RMSprop([w], lr=0.01)  # first step: lr / sqrt(1 - alpha) = 0.1
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.9, -1.9], requires_grad=True)
     """
 
     _state_arrays = ("square_avg", "momentum_buffer", "grad_avg")
