@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import os
-import stat
-import tempfile
 
+from .._atomic import atomic_write as _atomic_write
 from . import _tree
 from .errors import CheckpointError
 
@@ -36,38 +34,6 @@ def _safetensors_numpy():
 # ---------------------------------------------------------------------------- writing
 
 
-def _new_file_mode(path: str) -> int:
-    """The mode the file should end with: the old file's, else 0o666 less the umask."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        pass
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # no os.getumask before Python 3.13
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _fsync_dir(directory: str) -> None:
-    """Make the rename durable; a no-op where directories cannot be opened (Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def atomic_write(path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new, never a mix.
 
@@ -90,20 +56,7 @@ def atomic_write(path, data: bytes) -> None:
         )
     if os.path.isdir(path):
         raise IsADirectoryError(errno.EISDIR, "cannot save over a directory; name a file", path)
-    mode = _new_file_mode(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(directory)
+    _atomic_write(path, lambda f: f.write(data))
 
 
 def save(obj, path) -> None:

@@ -5,11 +5,11 @@ Nothing here imports matplotlib at module level; :func:`pyplot` does it on first
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 import sys
 from pathlib import Path
+
+from .._atomic import atomic_write
 
 #: File formats a figure may be saved as (chosen by the path's suffix).
 FIGURE_FORMATS = ("png", "svg", "pdf")
@@ -74,32 +74,6 @@ def check_path(path, formats=FIGURE_FORMATS, what: str = "path") -> Path:
     return p
 
 
-def atomic_write(path: Path, write) -> Path:
-    """Call ``write(tmp_path)`` on a temp file beside ``path``, fsync it, then rename.
-
-    Either the whole file appears at ``path`` or nothing changes there.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    while True:  # os.open applies the umask, unlike mkstemp's private 0600 files
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}"
-        try:
-            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-            break
-        except FileExistsError:  # pragma: no cover - random name collision
-            continue
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def finish(fig, path, dpi: int = 100):
     """Return ``fig``; when ``path`` is given, save it there atomically and close it."""
     if path is None:
@@ -107,7 +81,8 @@ def finish(fig, path, dpi: int = 100):
     try:
         p = check_path(path)
         fmt = p.suffix.lower().lstrip(".")
-        atomic_write(p, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi))
+        p.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(p, lambda f: fig.savefig(f, format=fmt, dpi=dpi))
     finally:
         pyplot().close(fig)
     return fig

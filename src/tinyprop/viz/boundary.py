@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._atomic import atomic_write_path
 from ._checks import as_float_array, as_labels, check_positive_int
-from ._mpl import atomic_write, check_path, finish, pyplot
+from ._mpl import check_path, finish, pyplot
 
 _BINARY_CMAP = "RdBu"
 
@@ -310,7 +311,8 @@ def animate_decision_boundary(frames, X, y, grid, path, fps=5, dpi=80):
                     ax.set_title(title, fontsize=9)
                     writer.grab_frame()
 
-        atomic_write(out, write)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_path(out, write)
     finally:
         plt.close(fig)
     return out

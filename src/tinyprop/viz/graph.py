@@ -23,7 +23,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._checks import check_positive_int
-from ._mpl import atomic_write
+from .._atomic import atomic_write_path
 
 RENDER_FORMATS = ("svg", "png", "pdf", "dot", "gv")
 _MISSING_DOT = (
@@ -167,7 +167,8 @@ class Graph:
             with open(tmp, "wb") as fh:
                 fh.write(data)
 
-        return atomic_write(p, write)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return atomic_write_path(p, write)
 
     def _repr_svg_(self):
         """SVG for Jupyter when Graphviz is installed (None lets Jupyter fall back)."""
