@@ -37,7 +37,14 @@ MAX_DOWNLOAD_BYTES = 64 << 20
 
 
 class DownloadError(OSError):
-    """Every mirror failed for a file; the message lists each URL, its error and the fix."""
+    """Every mirror failed for a file; the message lists each URL, its error and the fix.
+
+    >>> try:
+    ...     raise DownloadError("could not download train-labels-idx1-ubyte.gz")
+    ... except OSError as e:
+    ...     print(type(e).__name__, e)
+    DownloadError could not download train-labels-idx1-ubyte.gz
+    """
 
 
 def default_data_dir(name: str = "mnist") -> Path:

@@ -20,6 +20,12 @@ def save_checkpoint(path, *, model=None, optimizer=None, scheduler=None, **extra
     The file is a :func:`tinyprop.save` file holding ``{"model": model.state_dict(),
     "optimizer": ..., "scheduler": ..., **extra}`` (parts passed as None are left out).
     Put the epoch, the best loss, the config or ``rng=get_rng_state()`` in ``extra``.
+
+    >>> import os, tempfile, tinyprop as tp
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.safetensors")
+    >>> save_checkpoint(path, model=tp.nn.Linear(2, 1), epoch=3)
+    >>> sorted(tp.load(path))
+    ['epoch', 'model']
     """
     obj = {
         name: part.state_dict()
@@ -55,6 +61,13 @@ def load_checkpoint(path, *, model=None, optimizer=None, scheduler=None) -> dict
 
     Returns every other entry of the checkpoint (epoch, RNG state, ...) as a dict, with
     arrays as NumPy arrays.
+
+    >>> import os, tempfile, tinyprop as tp
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.safetensors")
+    >>> model = tp.nn.Linear(2, 1)
+    >>> save_checkpoint(path, model=model, epoch=3)
+    >>> load_checkpoint(path, model=model)
+    {'epoch': 3}
     """
     ckpt = load(path)
     if not isinstance(ckpt, dict):
@@ -100,6 +113,9 @@ def get_rng_state() -> dict:
 
     Save it in a checkpoint (``save_checkpoint(..., rng=get_rng_state())``) and give it
     to :func:`set_rng_state` on resume to continue the same random stream bit for bit.
+
+    >>> get_rng_state()["bit_generator"]
+    'PCG64'
     """
     return default_generator().bit_generator.state
 
@@ -109,6 +125,13 @@ def set_rng_state(state: dict) -> None:
 
     The generator is updated in place when its bit generator is of the saved kind, so
     code holding ``tinyprop.backend.default_generator()`` sees the restored stream.
+
+    >>> import tinyprop as tp
+    >>> state = get_rng_state()
+    >>> a = tp.randn(3).numpy()
+    >>> set_rng_state(state)
+    >>> bool((tp.randn(3).numpy() == a).all())
+    True
     """
     name = state.get("bit_generator") if isinstance(state, dict) else None
     if name not in _BIT_GENERATORS:

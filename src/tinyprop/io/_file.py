@@ -207,6 +207,12 @@ def load(path):
     Raises ``FileNotFoundError`` for a missing file and :class:`CheckpointError` (a
     ``ValueError``) for anything that is not an intact tinyprop checkpoint: truncated or
     damaged files, other safetensors files, pickles (never unpickled), newer formats.
+
+    >>> import os, tempfile, tinyprop as tp
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.safetensors")
+    >>> tp.save({"step": 3, "names": ["a", "b"]}, path)
+    >>> load(path)
+    {'step': 3, 'names': ['a', 'b']}
     """
     path = os.fspath(path)
     blob, header, n = _read(path)

@@ -20,7 +20,11 @@ def check_init(init: str) -> str:
 
 
 def check_sigma(sigma) -> float:
-    """Validate the standard deviation of the ``"normal"``/``"seed"`` scheme."""
+    """Validate the standard deviation of the ``"normal"``/``"seed"`` scheme.
+
+    >>> check_sigma(1)
+    1.0
+    """
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma >= 0:
         raise ValueError(f"sigma must be a number >= 0, got {sigma!r}; e.g. sigma=0.1")
     if not math.isfinite(sigma):

@@ -60,7 +60,11 @@ def check_finite(arr, name: str = "input") -> None:
 
 
 def check_learning_rate(learning_rate) -> float:
-    """Return ``learning_rate`` as a float after checking it is a finite positive number."""
+    """Return ``learning_rate`` as a float after checking it is a finite positive number.
+
+    >>> check_learning_rate(1)
+    1.0
+    """
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, Real):
         raise TypeError(
             f"learning_rate must be a positive number, got {type(learning_rate).__name__} "
@@ -76,7 +80,11 @@ def check_learning_rate(learning_rate) -> float:
 
 
 def check_positive_int(value, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int after checking ``value >= minimum``."""
+    """Return ``value`` as an int after checking ``value >= minimum``.
+
+    >>> check_positive_int(np.int64(3), "epochs")
+    3
+    """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
@@ -148,7 +156,11 @@ def _labels(t, n_classes: int, name: str):
 
 
 def label_indices(targets):
-    """Class index per sample from integer labels ``(N,)`` or one-hot rows ``(N, C)``."""
+    """Class index per sample from integer labels ``(N,)`` or one-hot rows ``(N, C)``.
+
+    >>> label_indices([2, 0]).tolist(), label_indices([[0, 1], [1, 0]]).tolist()
+    ([2, 0], [1, 0])
+    """
     t = xp.asarray(targets)
     if t.ndim == 1:
         return t.astype(np.int64)

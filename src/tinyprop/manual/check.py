@@ -19,7 +19,13 @@ from .layers import Array, cast_floats
 
 @dataclass
 class GradientCheck:
-    """The comparison of one analytic gradient with its central-difference estimate."""
+    """The comparison of one analytic gradient with its central-difference estimate.
+
+    >>> from tinyprop.manual import Tanh
+    >>> c = check_layer(Tanh(), np.linspace(-1, 1, 6).reshape(2, 3))["d_in"]
+    >>> c.name, c.passed, c.size
+    ('d_in', True, 6)
+    """
 
     name: str
     passed: bool
@@ -41,7 +47,13 @@ class GradientCheck:
 
 @dataclass
 class GradCheckReport:
-    """Every gradient compared by a check; ``passed`` is True when all agree."""
+    """Every gradient compared by a check; ``passed`` is True when all agree.
+
+    >>> from tinyprop.manual import Linear
+    >>> report = check_layer(Linear(3, 2, generator=0), np.ones((4, 3)))
+    >>> [c.name for c in report.checks], report.failures
+    (['d_in', 'w', 'b'], [])
+    """
 
     subject: str
     checks: list[GradientCheck] = field(default_factory=list)
@@ -90,7 +102,15 @@ class GradCheckReport:
 
 
 class GradientCheckError(AssertionError):
-    """Raised by the checks when an analytic gradient disagrees with central differences."""
+    """Raised by the checks when an analytic gradient disagrees with central differences.
+
+    >>> bad = GradientCheck("w", False, 1.0, (0,), 2.0, 1.0, 1e-5, 1)
+    >>> try:
+    ...     GradCheckReport("Demo", [bad]).raise_if_failed()
+    ... except GradientCheckError as e:
+    ...     print(e.report.subject, [c.name for c in e.report.failures])
+    Demo ['w']
+    """
 
     def __init__(self, message: str, report: GradCheckReport) -> None:
         super().__init__(message)

@@ -18,7 +18,12 @@ from .layers import Array
 
 
 class Node:
-    """Base node: ``forward(*inputs)`` caches, ``backward(d_out)`` returns input gradients."""
+    """Base node: ``forward(*inputs)`` caches, ``backward(d_out)`` returns input gradients.
+
+    >>> node = Sum()
+    >>> node, isinstance(node, Node)
+    (Sum(), True)
+    """
 
     cache: tuple | None = None
 

@@ -143,6 +143,13 @@ def train(
     on the training data. Targets are one-hot rows or integer labels. Batches are taken in
     order unless ``shuffle=True`` (a new permutation each epoch from ``generator``).
     With ``progress=True`` tqdm bars are shown and a summary line is written per epoch.
+
+    >>> from tinyprop.manual import Linear, MeanSquareError, Network
+    >>> net = Network([Linear(2, 1, generator=0)])
+    >>> history = train(net, MeanSquareError(), 2, 4, 0.1, np.ones((8, 2)), np.ones((8, 1)),
+    ...                 progress=False)
+    >>> sorted(history), len(history["cost"])
+    (['accuracy', 'cost'], 2)
     """
     number_epochs = check_positive_int(number_epochs, "number_epochs", minimum=0)
     batch_size = check_positive_int(batch_size, "batch_size")

@@ -217,6 +217,12 @@ class LogisticRegression(ClassifierMixin, _ClassifierBase):
         + """
     classes_ : ndarray
         The labels, sorted.
+
+    >>> import numpy as np
+    >>> X, y = np.array([[-2.0], [-1.0], [1.0], [2.0]]), ["no", "no", "yes", "yes"]
+    >>> clf = LogisticRegression(learning_rate_init=0.1, random_state=0).fit(X, y)
+    >>> clf.predict(X).tolist(), clf.predict_proba(X).shape
+    (['no', 'no', 'yes', 'yes'], (4, 2))
     """
     )
 

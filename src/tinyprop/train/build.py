@@ -15,6 +15,10 @@ def build_model(cfg: TrainConfig, n_in: int, n_out: int):
     ``init='normal'`` is the seeds' ``init_std * randn`` weights (0.1, or 0.3 for 2-D
     data) with zero biases; ``'default'``
     is PyTorch's; ``'xavier'`` Glorot-uniform; ``'he'`` Kaiming-normal; ``'zeros'``.
+
+    >>> model = build_model(TrainConfig(data="circles").resolved(), 2, 2)
+    >>> [type(m).__name__ for m in model]
+    ['Linear', 'Tanh', 'Linear']
     """
     from .. import nn
 
@@ -50,7 +54,14 @@ def _init_linear(layer, init: str, activation: str, std: float = 0.1) -> None:
 
 def to_manual_network(model):
     """A ``manual.Network`` computing the same function as an ``nn.Sequential`` MLP,
-    starting from a copy of its weights (so both engines start identically)."""
+    starting from a copy of its weights (so both engines start identically).
+
+    >>> import tinyprop as tp
+    >>> model = build_model(TrainConfig(data="circles").resolved(), 2, 2)
+    >>> x = np.ones((3, 2), dtype=np.float32)
+    >>> bool(np.allclose(to_manual_network(model).forward(x), model(tp.tensor(x)).numpy()))
+    True
+    """
     from .. import manual, nn
 
     layers = []
@@ -68,7 +79,14 @@ def to_manual_network(model):
 
 
 def build_optimizer(cfg: TrainConfig, params):
-    """The optimizer named by ``cfg.optimizer`` ('momentum'/'nesterov' are SGD variants)."""
+    """The optimizer named by ``cfg.optimizer`` ('momentum'/'nesterov' are SGD variants).
+
+    >>> from tinyprop import nn
+    >>> cfg = TrainConfig(data="circles", optimizer="adam", lr=0.01).resolved()
+    >>> opt = build_optimizer(cfg, nn.Linear(2, 2).parameters())
+    >>> type(opt).__name__, opt.param_groups[0]["lr"]
+    ('Adam', 0.01)
+    """
     from .. import optim
 
     wd = cfg.weight_decay
@@ -82,12 +100,20 @@ def build_optimizer(cfg: TrainConfig, params):
     if cfg.optimizer == "adamw":
         return optim.AdamW(params, lr=cfg.lr, weight_decay=wd or 1e-2)
     if cfg.optimizer == "rmsprop":
-        return optim.RMSprop(params, lr=cfg.lr, weight_decay=wd, momentum=cfg.momentum)
+        return optim.RMSprop(params, lr=cfg.lr, weight_decay=wd)  # PyTorch's momentum 0
     raise ValueError(f"unknown optimizer {cfg.optimizer!r}; choose one of {OPTIMIZERS}")
 
 
 def build_scheduler(cfg: TrainConfig, optimizer, steps_per_epoch: int):
-    """(scheduler, per_batch) for ``cfg.schedule``; (None, False) for 'none'."""
+    """(scheduler, per_batch) for ``cfg.schedule``; (None, False) for 'none'.
+
+    >>> from tinyprop import nn
+    >>> cfg = TrainConfig(data="circles", schedule="onecycle").resolved()
+    >>> opt = build_optimizer(cfg, nn.Linear(2, 2).parameters())
+    >>> scheduler, per_batch = build_scheduler(cfg, opt, steps_per_epoch=20)
+    >>> type(scheduler).__name__, per_batch
+    ('OneCycleLR', True)
+    """
     from ..optim import lr_scheduler as S
 
     e = cfg.epochs

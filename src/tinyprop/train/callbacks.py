@@ -14,7 +14,14 @@ import sys
 
 
 class Callback:
-    """Base class; every hook receives the :class:`~tinyprop.train.Trainer`."""
+    """Base class; every hook receives the :class:`~tinyprop.train.Trainer`.
+
+    >>> class PrintLoss(Callback):
+    ...     def on_epoch_end(self, trainer, epoch, logs):
+    ...         print(f"epoch {epoch + 1}: train_loss {logs['train_loss']}")
+    >>> PrintLoss().on_epoch_end(None, 0, {"train_loss": 0.25})
+    epoch 1: train_loss 0.25
+    """
 
     def on_train_begin(self, trainer) -> None: ...
 
@@ -30,8 +37,13 @@ class Callback:
 class ProgressBar(Callback):
     """A tqdm bar per epoch (``tqdm.auto``: a widget in notebooks) and an epoch table.
 
-    Quiet when ``enabled`` is False; by default the bar shows only on a terminal.
+    The bar is off when ``enabled`` is False (by default it shows only on a terminal);
+    the one-line-per-epoch table follows the trainer's ``verbose`` flag.
     Output goes to ``stream`` (stderr by default, so ``--json`` keeps stdout clean).
+
+    >>> import io
+    >>> ProgressBar(stream=io.StringIO()).enabled  # not a terminal: no bar by default
+    False
     """
 
     def __init__(self, enabled: bool | None = None, stream=None) -> None:
@@ -72,7 +84,16 @@ class ProgressBar(Callback):
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved for ``patience`` epochs; optionally put
-    back the best weights at the end."""
+    back the best weights at the end.
+
+    >>> from types import SimpleNamespace
+    >>> stopper = EarlyStopping(patience=2, restore_best=False)
+    >>> trainer = SimpleNamespace(stop=False)  # stands in for the Trainer
+    >>> for epoch, loss in enumerate([0.5, 0.4, 0.45, 0.41]):
+    ...     stopper.on_epoch_end(trainer, epoch, {"val_loss": loss})
+    >>> trainer.stop, stopper.best, stopper.best_epoch
+    (True, 0.4, 1)
+    """
 
     def __init__(self, patience: int = 5, monitor: str = "val_loss", mode: str | None = None,
                  min_delta: float = 0.0, restore_best: bool = True) -> None:
@@ -127,7 +148,15 @@ class EarlyStopping(Callback):
 
 class SchedulerStep(Callback):
     """Step a learning-rate scheduler once per epoch, or per batch (OneCycleLR);
-    ``ReduceLROnPlateau`` gets the monitored value."""
+    ``ReduceLROnPlateau`` gets the monitored value.
+
+    >>> from tinyprop import nn, optim
+    >>> opt = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> step = SchedulerStep(optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5))
+    >>> step.on_epoch_end(None, 0, {"train_loss": 1.0})
+    >>> opt.param_groups[0]["lr"]
+    0.5
+    """
 
     def __init__(self, scheduler, monitor: str = "val_loss", per_batch: bool = False) -> None:
         self.scheduler, self.monitor, self.per_batch = scheduler, monitor, per_batch
@@ -147,7 +176,14 @@ class SchedulerStep(Callback):
 
 
 class MetricsLogger(Callback):
-    """Append each epoch's logs as one JSON line to ``path`` (``metrics.jsonl``)."""
+    """Append each epoch's logs as one JSON line to ``path`` (``metrics.jsonl``).
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp(), "metrics.jsonl")
+    >>> MetricsLogger(path).on_epoch_end(None, 0, {"epoch": 1, "train_loss": 0.5})
+    >>> path.read_text()
+    '{"epoch": 1, "train_loss": 0.5}\\n'
+    """
 
     def __init__(self, path) -> None:
         self.path = os.fspath(path)
@@ -160,7 +196,19 @@ class MetricsLogger(Callback):
 
 class Checkpoint(Callback):
     """Write the whole training state (model, optimizer, scheduler, loader, RNG, history)
-    atomically to ``path`` after every epoch."""
+    atomically to ``path`` after every epoch.
+
+    >>> import os, tempfile, tinyprop as tp
+    >>> from tinyprop.data import make_circles
+    >>> from tinyprop.train import AutogradEngine, Trainer
+    >>> d, model = make_circles(n_train=20, n_test=20), tp.nn.Linear(2, 2)
+    >>> engine = AutogradEngine(model, tp.optim.SGD(model.parameters(), lr=0.1))
+    >>> path = os.path.join(tempfile.mkdtemp(), "checkpoint.safetensors")
+    >>> _ = Trainer(engine, d.loader("train", batch_size=10), epochs=1,
+    ...             callbacks=[Checkpoint(path)], verbose=False).fit()
+    >>> sorted(tp.load(path))
+    ['loader', 'model', 'optimizer', 'rng', 'scheduler', 'trainer']
+    """
 
     def __init__(self, path) -> None:
         self.path = os.fspath(path)

@@ -35,12 +35,24 @@ PRESETS["fashion-mnist"] = PRESETS["mnist"]
 
 
 class ConfigError(ValueError):
-    """A training option has an impossible or unknown value."""
+    """A training option has an impossible or unknown value.
+
+    >>> try:
+    ...     TrainConfig(optimizer="adagrad").resolved()
+    ... except ConfigError as e:
+    ...     print(e)
+    unknown optimizer 'adagrad'; choose one of: sgd, momentum, nesterov, adam, adamw, rmsprop
+    """
 
 
 @dataclass
 class TrainConfig:
-    """Every option of ``tinyprop train`` (None means: the dataset's preset)."""
+    """Every option of ``tinyprop train`` (None means: the dataset's preset).
+
+    >>> cfg = TrainConfig(data="circles", lr=0.1).resolved()
+    >>> cfg.hidden, cfg.lr, cfg.epochs, cfg.optimizer
+    ([10], 0.1, 150, 'sgd')
+    """
 
     data: str = "digits"
     data_dir: str | None = None
@@ -138,7 +150,8 @@ class TrainConfig:
             bad(f"validation split must be a fraction in [0, 1) or a count, got {self.val_split}")
         if self.early_stopping is not None and self.early_stopping < 1:
             bad(f"early stopping patience must be >= 1, got {self.early_stopping}")
-        if not (isinstance(self.init_std, (int, float)) and self.init_std > 0):
+        if not (isinstance(self.init_std, (int, float)) and math.isfinite(self.init_std)
+                and self.init_std > 0):
             bad(f"init std must be a positive number, got {self.init_std}")
         if not isinstance(self.seed, int) or self.seed < 0:
             bad(f"seed must be a non-negative integer, got {self.seed}")
@@ -158,7 +171,14 @@ class TrainConfig:
 
 
 def load_toml(path) -> dict:
-    """Read a TOML config file into a dict of options (same keys as the CLI, ``_`` or ``-``)."""
+    """Read a TOML config file into a dict of options (same keys as the CLI, ``_`` or ``-``).
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp(), "train.toml")
+    >>> _ = path.write_text('data = "moons"\\nbatch-size = 16\\n')
+    >>> load_toml(path)
+    {'data': 'moons', 'batch_size': 16}
+    """
     try:
         import tomllib
     except ModuleNotFoundError:  # pragma: no cover - Python 3.10

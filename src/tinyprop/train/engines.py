@@ -30,7 +30,15 @@ def _n_correct(logits, y) -> int:
 
 
 class AutogradEngine:
-    """Train an autograd ``nn.Module``: forward, loss, backward, optimizer step."""
+    """Train an autograd ``nn.Module``: forward, loss, backward, optimizer step.
+
+    >>> from tinyprop import nn, optim
+    >>> model = nn.Linear(2, 2)
+    >>> engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.1))
+    >>> _ = engine.train_step(np.ones((4, 2), np.float32), np.array([0, 1, 0, 1]))
+    >>> engine.predict_logits(np.ones((3, 2), np.float32)).shape
+    (3, 2)
+    """
 
     name = "autograd"
 
@@ -77,7 +85,15 @@ class AutogradEngine:
 
 class ManualEngine:
     """Train a ``manual.Network`` with a manual cost; any ``tinyprop.optim`` optimizer
-    updates its arrays in place through Tensors that share their memory."""
+    updates its arrays in place through Tensors that share their memory.
+
+    >>> from tinyprop import manual, optim
+    >>> net = manual.Network([manual.Linear(2, 2, generator=0)])
+    >>> engine = ManualEngine(net, manual.SoftmaxCrossEntropy(), lambda ps: optim.SGD(ps, lr=0.1))
+    >>> _ = engine.train_step(np.ones((4, 2), np.float32), np.array([0, 1, 0, 1]))
+    >>> engine.predict_logits(np.ones((3, 2), np.float32)).shape
+    (3, 2)
+    """
 
     name = "manual"
 
@@ -143,7 +159,16 @@ class ManualEngine:
 
 
 def evaluate(engine, X, y, batch_size: int = 2048) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``engine``'s model on (X, y)."""
+    """Mean cross-entropy and accuracy of ``engine``'s model on (X, y).
+
+    >>> from tinyprop import nn, optim
+    >>> model = nn.Linear(2, 2)
+    >>> _ = [nn.init.zeros_(p) for p in model.parameters()]  # equal logits: loss log(2)
+    >>> engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.1))
+    >>> loss, acc = evaluate(engine, np.ones((4, 2), np.float32), np.array([0, 0, 1, 1]))
+    >>> round(loss, 4), acc
+    (0.6931, 0.5)
+    """
     if len(X) == 0:
         raise ValueError("cannot evaluate on an empty dataset")
     logits = engine.predict_logits(X, batch_size).astype(np.float64, copy=False)

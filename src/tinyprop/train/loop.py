@@ -21,7 +21,14 @@ from .engines import evaluate
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite during training."""
+    """The loss became NaN or infinite during training.
+
+    >>> try:
+    ...     raise TrainingDiverged("the loss became nan at epoch 1, batch 3")
+    ... except FloatingPointError as e:
+    ...     print(type(e).__name__, e)
+    TrainingDiverged the loss became nan at epoch 1, batch 3
+    """
 
 
 class Trainer:

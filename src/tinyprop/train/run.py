@@ -35,7 +35,16 @@ RUN_FORMAT = "tinyprop-run/1"
 
 
 class RunError(ValueError):
-    """A run directory is missing, incomplete or from another version."""
+    """A run directory is missing, incomplete or from another version.
+
+    >>> import tempfile
+    >>> empty = tempfile.mkdtemp()
+    >>> try:
+    ...     read_run_config(empty)
+    ... except RunError as e:
+    ...     print(str(e).replace(empty, "<dir>"))
+    <dir> has no config.json; is it a tinyprop run directory?
+    """
 
 
 def _write_json(path: Path, obj) -> None:
@@ -50,7 +59,12 @@ def _json_default(o):
 
 
 class Run:
-    """Everything one training run needs, built and validated from a config."""
+    """Everything one training run needs, built and validated from a config.
+
+    >>> run = Run(TrainConfig(data="circles", epochs=1), verbose=False)
+    >>> run.cfg.hidden, run.engine.name, len(run.loader)
+    ([10], 'autograd', 20)
+    """
 
     def __init__(self, cfg: TrainConfig, *, verbose: bool = True, stream=None) -> None:
         import tinyprop as tp
@@ -197,7 +211,16 @@ class _BoundaryFrames(Callback):
 
 def train_run(cfg: TrainConfig, *, out: str | None = None, verbose: bool = True,
               stream=None) -> dict:
-    """Validate, create the run directory, train, write results; returns the summary."""
+    """Validate, create the run directory, train, write results; returns the summary.
+
+    >>> import os, tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "run")
+    >>> summary = train_run(TrainConfig(data="circles", epochs=1, plots=False), out=out,
+    ...                     verbose=False)
+    >>> summary["status"], summary["epochs"], sorted(os.listdir(out))
+    ('completed', 1, ['checkpoint.safetensors', 'config.json', 'metrics.jsonl',
+                      'model.safetensors', 'summary.json'])
+    """
     import tinyprop as tp
 
     start = time.perf_counter()
@@ -231,7 +254,15 @@ def _train(run: Run, trainer: Trainer, run_dir: Path, start: float, tp) -> dict:
 
 
 def read_run_config(run_dir) -> TrainConfig:
-    """The config a run directory was trained with (checked for format and version)."""
+    """The config a run directory was trained with (checked for format and version).
+
+    >>> import os, tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "run")
+    >>> _ = train_run(TrainConfig(data="circles", epochs=1, plots=False), out=out, verbose=False)
+    >>> cfg = read_run_config(out)
+    >>> cfg.data, cfg.epochs, cfg.hidden
+    ('circles', 1, [10])
+    """
     run_dir = Path(run_dir)
     path = run_dir / "config.json"
     if run_dir.exists() and not run_dir.is_dir():
@@ -264,7 +295,15 @@ def read_run_config(run_dir) -> TrainConfig:
 
 def resume_run(run_dir, *, epochs: int | None = None, verbose: bool = True,
                stream=None) -> dict:
-    """Continue a run from its last checkpoint (bit-exact with an uninterrupted run)."""
+    """Continue a run from its last checkpoint (bit-exact with an uninterrupted run).
+
+    >>> import os, tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "run")
+    >>> _ = train_run(TrainConfig(data="circles", epochs=1, plots=False), out=out, verbose=False)
+    >>> summary = resume_run(out, epochs=2, verbose=False)
+    >>> summary["status"], summary["epochs"]
+    ('completed', 2)
+    """
     import tinyprop as tp
 
     from ..io import load

@@ -24,6 +24,10 @@ def make_grid(X, n=200, margin=0.5):
 
     Returns ``(xx, yy, points)``: meshgrid arrays of shape (n, n) and the (n*n, 2)
     points to feed the model (float32 when ``X`` is float32, else float64).
+
+    >>> xx, yy, points = make_grid(np.array([[0.0, 0.0], [1.0, 1.0]]), n=3, margin=0)
+    >>> xx.shape, points.shape, points[:3].tolist()
+    ((3, 3), (9, 2), [[0.0, 0.0], [0.5, 0.0], [1.0, 0.0]])
     """
     X = _check_X(X)
     n = check_positive_int(n, "n")
@@ -184,6 +188,15 @@ def plot_decision_boundary(probs, X, y, grid, path=None, title=None):
     or the tuple returned by :func:`make_grid`. Binary models show P(class 1) with the
     0.5 contour; multi-class models show the predicted class.
     Returns the Figure; with ``path`` saves it (PNG) and closes it.
+
+    >>> import os, tempfile
+    >>> X, y = np.array([[0.0, 0.0], [1.0, 1.0]]), [0, 1]
+    >>> xx, yy, points = make_grid(X, n=10)
+    >>> path = os.path.join(tempfile.mkdtemp(), "boundary.png")
+    >>> p1 = np.clip(points[:, 0], 0, 1)  # P(class 1) of a toy model
+    >>> _ = plot_decision_boundary(p1, X, y, (xx, yy), path=path)
+    >>> os.path.exists(path)
+    True
     """
     if path is not None:
         check_path(path)
@@ -257,6 +270,15 @@ def animate_decision_boundary(frames, X, y, grid, path, fps=5, dpi=80):
     frames are drawn one at a time on a single figure and kept as small palette images,
     so memory stays low. ``path`` must end in ``.gif``; it is written atomically.
     Returns the path as a :class:`pathlib.Path`.
+
+    >>> import os, tempfile
+    >>> X, y = np.array([[0.0, 0.0], [1.0, 1.0]]), [0, 1]
+    >>> xx, yy, points = make_grid(X, n=10)
+    >>> frames = [(np.clip(points[:, 0] + s, 0, 1), f"shift {s}") for s in (-0.2, 0.0, 0.2)]
+    >>> path = os.path.join(tempfile.mkdtemp(), "boundary.gif")
+    >>> out = animate_decision_boundary(frames, X, y, (xx, yy), path)
+    >>> out.name, out.exists()
+    ('boundary.gif', True)
     """
     from itertools import chain
 

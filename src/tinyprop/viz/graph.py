@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .._atomic import atomic_write_path
 from ..tensor import Tensor
 from ._checks import check_positive_int
-from .._atomic import atomic_write_path
 
 RENDER_FORMATS = ("svg", "png", "pdf", "dot", "gv")
 _MISSING_DOT = (
@@ -40,7 +40,14 @@ _STYLE_OP = 'shape=ellipse, style=filled, fillcolor="#fff3cd"'
 
 
 class GraphvizNotFoundError(RuntimeError):
-    """Raised by :meth:`Graph.render` when Graphviz's ``dot`` is not on PATH."""
+    """Raised by :meth:`Graph.render` when Graphviz's ``dot`` is not on PATH.
+
+    >>> try:
+    ...     raise GraphvizNotFoundError(_MISSING_DOT)
+    ... except RuntimeError as e:
+    ...     print(type(e).__name__, str(e)[:30])
+    GraphvizNotFoundError Graphviz's `dot` was not found
+    """
 
 
 def escape_record(text) -> str:
@@ -107,6 +114,12 @@ class Graph:
 
     ``dot``: the DOT source. ``n_tensors``/``n_ops``: nodes drawn. ``total_nodes``:
     nodes in the whole graph; ``truncated``: whether ``max_nodes`` cut it.
+
+    >>> import os, tempfile, tinyprop as tp
+    >>> x = tp.tensor([1.0, 2.0], requires_grad=True)
+    >>> g = draw_graph((x * x).sum())
+    >>> g, g.truncated, g.render(os.path.join(tempfile.mkdtemp(), "graph.dot")).name
+    (<Graph: 3 tensors, 2 ops>, False, 'graph.dot')
     """
 
     def __init__(self, dot: str, n_tensors: int, n_ops: int, total_nodes: int) -> None:
@@ -250,6 +263,12 @@ def draw_graph(
     tensors plus ops drawn; past it the picture keeps the part nearest ``tensor`` and
     says so. ``names``: ``{tensor or id(tensor): "w1"}`` or ``{"w1": tensor}`` (such
     as ``dict(model.named_parameters())``). ``rankdir``: "LR" (left to right) or "TB".
+
+    >>> import tinyprop as tp
+    >>> w = tp.tensor([1.0, 2.0], requires_grad=True)
+    >>> g = draw_graph((w * 3.0).tanh().sum(), names={"w": w})
+    >>> g.n_tensors, g.n_ops, "{w | (2,) float32}" in g.dot  # sum, tanh, mul; w is named
+    (4, 3, True)
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(

@@ -62,6 +62,12 @@ def plot_samples(
     784 -> 28x28) unless ``image_shape=(H, W)`` is given. ``y_true``/``y_pred``: labels
     (N,) or one-hot/scores (N, K). ``only_mistakes=True`` shows the first ``n``
     misclassified images instead. Returns the Figure; with ``path`` saves and closes it.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "samples.png")
+    >>> fig = plot_samples(np.eye(4).reshape(4, 2, 2), [0, 1, 2, 3], [0, 1, 2, 0], path=path)
+    >>> os.path.exists(path), [t.get_text() for t in fig.texts]
+    (True, ['true/pred (1 of 4 shown wrong, in red)'])
     """
     if path is not None:
         check_path(path)
@@ -124,6 +130,12 @@ def plot_first_layer_weights(weight, image_shape=None, n=None, path=None, title=
     ``n``: how many units to show (default: all). Each image uses a diverging colour
     map centred on 0 (red positive, blue negative).
     Returns the Figure; with ``path`` saves it (PNG) and closes it.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "weights.png")
+    >>> fig = plot_first_layer_weights(np.eye(4), path=path)  # 4 units, 2x2 inputs
+    >>> os.path.exists(path), [t.get_text() for t in fig.texts]
+    (True, ['first-layer weights (4 of 4 units, 2x2)'])
     """
     if path is not None:
         check_path(path)

@@ -63,6 +63,14 @@ def plot_curves(history, path=None, title=None):
     in that line only. The x axis is ``epoch`` when present, else 1, 2, ... A dict of
     per-epoch lists is accepted too. Without any accuracy key only the loss panel is
     drawn. Returns the Figure; with ``path`` saves it (PNG) and closes it.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "curves.png")
+    >>> history = [{"epoch": 1, "train_loss": 0.7, "train_accuracy": 0.5},
+    ...            {"epoch": 2, "train_loss": 0.5, "train_accuracy": 0.8}]
+    >>> fig = plot_curves(history, path=path)
+    >>> os.path.exists(path), [ax.get_title() for ax in fig.axes]
+    (True, ['loss', 'accuracy'])
     """
     if path is not None:
         check_path(path)
@@ -159,6 +167,12 @@ def plot_confusion_matrix(
     ``normalize=True`` divides each row by its count (per-class recall on the diagonal).
     Cells are annotated with their values when there are at most 30 classes.
     Returns the Figure; with ``path`` saves it (PNG) and closes it.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "confusion.png")
+    >>> fig = plot_confusion_matrix([0, 1, 1], [0, 1, 0], path=path)
+    >>> os.path.exists(path), fig.axes[0].get_title()
+    (True, 'confusion matrix (n=3, accuracy 66.7%)')
     """
     if path is not None:
         check_path(path)
