@@ -28,3 +28,27 @@ def test_docstring_examples(name, tmp_path, monkeypatch):
             runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
+
+
+PUBLIC = ["tinyprop", "tinyprop.functional", "tinyprop.nn", "tinyprop.nn.functional",
+          "tinyprop.nn.init", "tinyprop.nn.utils", "tinyprop.optim", "tinyprop.optim.lr_scheduler",
+          "tinyprop.data", "tinyprop.manual", "tinyprop.manual.functional", "tinyprop.train",
+          "tinyprop.viz", "tinyprop.io", "tinyprop.sklearn"]
+
+
+def test_every_public_name_has_an_example():
+    import inspect
+
+    missing = set()
+    for modname in PUBLIC:
+        mod = importlib.import_module(modname)
+        names = getattr(mod, "__all__", None) or [n for n in dir(mod) if not n.startswith("_")]
+        for n in names:
+            obj = getattr(mod, n, None)
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            if not (getattr(obj, "__module__", "") or "").startswith("tinyprop"):
+                continue
+            if ">>>" not in (obj.__doc__ or ""):
+                missing.add(f"{obj.__module__}.{obj.__qualname__}")
+    assert not missing, f"public names without a docstring example: {sorted(missing)}"
