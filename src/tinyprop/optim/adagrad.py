@@ -61,9 +61,6 @@ class Adagrad(Optimizer):
         group["lr_decay"] = check_real(
             "lr_decay", group["lr_decay"], low=0.0, hint="pass lr_decay >= 0"
         )
-        group["weight_decay"] = check_real(
-            "weight_decay", group["weight_decay"], low=0.0, hint="pass weight_decay >= 0"
-        )
         group["initial_accumulator_value"] = check_real(
             "initial_accumulator_value",
             group["initial_accumulator_value"],

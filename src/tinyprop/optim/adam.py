@@ -75,9 +75,6 @@ class Adam(Optimizer):
         group = super()._validate_group(group)
         group["betas"] = _check_betas(group["betas"])
         group["eps"] = check_real("eps", group["eps"], low=0.0, hint="pass eps >= 0 (e.g. 1e-8)")
-        group["weight_decay"] = check_real(
-            "weight_decay", group["weight_decay"], low=0.0, hint="pass weight_decay >= 0"
-        )
         for name in ("amsgrad", "maximize", "decoupled_weight_decay"):
             group[name] = check_bool(name, group[name])
         return group

@@ -25,7 +25,7 @@ import numpy as np
 from ..backend import xp
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
-from ._validate import check_lr
+from ._validate import check_lr, check_real
 
 __all__ = ["Optimizer", "required", "lerp_"]
 
@@ -198,6 +198,10 @@ class Optimizer:
         """
         group = dict(group)
         group["lr"] = check_lr(group["lr"])
+        if "weight_decay" in group:  # every optimizer here has one
+            group["weight_decay"] = check_real(
+                "weight_decay", group["weight_decay"], low=0.0, hint="pass weight_decay >= 0"
+            )
         return group
 
     # ---- the step -------------------------------------------------------------------

@@ -64,9 +64,6 @@ class RMSprop(Optimizer):
             "alpha", group["alpha"], low=0.0, high=1.0, hint="pass a smoothing 0 <= alpha <= 1"
         )
         group["eps"] = check_real("eps", group["eps"], low=0.0, hint="pass eps >= 0 (e.g. 1e-8)")
-        group["weight_decay"] = check_real(
-            "weight_decay", group["weight_decay"], low=0.0, hint="pass weight_decay >= 0"
-        )
         group["momentum"] = check_real(
             "momentum", group["momentum"], low=0.0, hint="pass a momentum >= 0"
         )

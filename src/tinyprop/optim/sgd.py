@@ -62,9 +62,6 @@ class SGD(Optimizer):
         group["dampening"] = check_real(
             "dampening", group["dampening"], low=0.0, high=1.0, hint="pass 0 <= dampening <= 1"
         )
-        group["weight_decay"] = check_real(
-            "weight_decay", group["weight_decay"], low=0.0, hint="pass weight_decay >= 0"
-        )
         group["nesterov"] = check_bool("nesterov", group["nesterov"])
         group["maximize"] = check_bool("maximize", group["maximize"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
