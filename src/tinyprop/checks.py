@@ -40,6 +40,7 @@ def check_module(module, x, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
     Raises :class:`tinyprop.GradcheckError` naming the wrong gradient, like ``gradcheck``.
     """
     import tinyprop as tp
+    from tinyprop.gradcheck import numerical_gradient
 
     u = np.random.default_rng(1).standard_normal(module(tp.tensor(x)).shape)
 
@@ -55,16 +56,7 @@ def check_module(module, x, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
         for pname, p in module.named_parameters()
     ]
     for pname, analytic, arr in targets:
-        numeric = np.zeros(arr.shape)
-        flat, out = arr.reshape(-1), numeric.reshape(-1)
-        for k in range(flat.size):
-            orig = flat[k]
-            flat[k] = orig + eps
-            plus = objective()
-            flat[k] = orig - eps
-            minus = objective()
-            flat[k] = orig
-            out[k] = (plus - minus) / (2 * eps)
+        numeric = numerical_gradient(objective, arr, eps)
         diff = np.abs(analytic - numeric)
         if not (diff <= atol + rtol * np.abs(numeric)).all():
             k = np.unravel_index(int(np.argmax(diff)), arr.shape)

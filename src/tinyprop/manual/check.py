@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..gradcheck import numerical_gradient
 from .layers import Array, cast_floats
 
 
@@ -115,27 +116,6 @@ class GradientCheckError(AssertionError):
     def __init__(self, message: str, report: GradCheckReport) -> None:
         super().__init__(message)
         self.report = report
-
-
-def numerical_gradient(f: Callable[[], float], x: Array, eps: float = 1e-6) -> Array:
-    """Central differences ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for each element.
-
-    ``x`` is perturbed **in place** (and restored), so ``f`` must read the live array.
-
-    >>> x = np.array([1.0, 2.0])
-    >>> numerical_gradient(lambda: float(np.sum(x ** 2)), x).round(6).tolist()
-    [2.0, 4.0]
-    """
-    grad = np.zeros(x.shape, dtype=np.float64)
-    for idx in np.ndindex(*x.shape):
-        saved = x[idx]
-        x[idx] = saved + eps
-        f_plus = f()
-        x[idx] = saved - eps
-        f_minus = f()
-        x[idx] = saved
-        grad[idx] = (f_plus - f_minus) / (2 * eps)
-    return grad
 
 
 def compare(name: str, analytic, numeric: Array, atol: float, rtol: float) -> GradientCheck:
