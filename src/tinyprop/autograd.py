@@ -60,7 +60,7 @@ def run_backward(tensor, grad, retain_graph: bool = False) -> None:
 
     root = tensor.grad_fn
     if root is None:
-        _accumulate({id(tensor): (tensor, grad)})
+        accumulate({id(tensor): (tensor, grad)})
         return
     check = anomaly.enabled()
     grads = {root: grad}
@@ -95,10 +95,10 @@ def run_backward(tensor, grad, retain_graph: bool = False) -> None:
                 grads[p.grad_fn] = pg if prev is None else prev + pg
         if not retain_graph:
             node.release()
-    _accumulate(leaves)
+    accumulate(leaves)
 
 
-def _accumulate(leaves) -> None:
+def accumulate(leaves) -> None:
     """Write gathered gradients into leaves' ``.grad``, copying where arrays are shared."""
     from .tensor import Tensor
 

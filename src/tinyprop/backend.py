@@ -10,6 +10,8 @@ import threading
 
 import numpy as np
 
+from . import _trace
+
 xp = np
 """The array module every kernel uses."""
 
@@ -81,6 +83,7 @@ def resolve_generator(generator=None) -> np.random.Generator:
     >>> type(resolve_generator(0)).__name__
     'Generator'
     """
+    _trace.breaks("random numbers are drawn (dropout, random initialisation)")
     if generator is None:
         return default_generator()
     if isinstance(generator, np.random.Generator):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from numpy import asarray, ndarray
 
-from . import anomaly
+from . import _trace, anomaly
 from .anomaly import enabled as anomaly_enabled
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
@@ -120,7 +120,10 @@ class Function:
                 out = asarray(out)
             if anomaly_enabled():
                 anomaly.check_forward(cls, out, None)
-            return Tensor._wrap(out)
+            result = Tensor._wrap(out)
+            if _trace.ACTIVE:
+                _trace.record(cls, inputs, kwargs, result)
+            return result
         ctx = Context()
         ctx.fn = cls
         ctx.parents = parents = tuple(t if isinstance(t, Tensor) else None for t in inputs)
@@ -131,7 +134,10 @@ class Function:
         if anomaly_enabled():
             ctx.trace = anomaly.creation_site()
             anomaly.check_forward(cls, out, ctx.trace)
-        return Tensor._wrap(out, ctx)
+        result = Tensor._wrap(out, ctx)
+        if _trace.ACTIVE:
+            _trace.record(cls, inputs, kwargs, result)
+        return result
 
 
 _NO_CONTEXT = _NoContext()

@@ -13,6 +13,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from . import _trace
 from .autograd import run_backward
 from .backend import get_default_dtype, xp
 from .grad_mode import is_grad_enabled
@@ -98,6 +99,7 @@ class Tensor:
 
     # ---- attributes -------------------------------------------------------------
     def _set_data(self, value) -> None:
+        _trace.breaks("a tensor's .data is replaced")
         # ``p.data -= lr * p.grad`` (PyTorch's idiom) hands a Tensor back: keep the array
         self._data = value._data if isinstance(value, Tensor) else xp.asarray(value)
 
@@ -148,6 +150,7 @@ class Tensor:
     # ---- conversion -------------------------------------------------------------
     def item(self):
         """The value of a one-element tensor as a Python number."""
+        _trace.breaks("a tensor's value is read into Python (.item(), float(), int())")
         if self.data.size != 1:
             raise ValueError(
                 f"item() needs a tensor with one element, got shape {self.shape}; "
@@ -157,12 +160,15 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
+        _trace.breaks("a tensor is converted to a NumPy array")
         return self.data
 
     def tolist(self):
+        _trace.breaks("a tensor is converted to a list")
         return self.data.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        _trace.breaks("a tensor is converted to a NumPy array")
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __float__(self) -> float:
@@ -172,6 +178,7 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
+        _trace.breaks("a tensor's value decides Python control flow (if/while/bool())")
         if self.data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
@@ -180,6 +187,7 @@ class Tensor:
         return bool(self.data.reshape(()))
 
     def __index__(self) -> int:
+        _trace.breaks("a tensor's value is used as a Python index")
         if self.data.dtype.kind not in "iu" or self.data.size != 1:
             raise TypeError("only integer tensors of one element can be used as an index")
         return int(self.data.reshape(()))
@@ -247,6 +255,7 @@ class Tensor:
 
     # ---- in-place (not recorded) --------------------------------------------------
     def _check_inplace(self) -> None:
+        _trace.breaks("a tensor is changed in place")
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError(
                 "in-place change of a tensor that requires grad while recording; "
@@ -299,6 +308,7 @@ class Tensor:
                     "wrap it in `with tp.no_grad():` or use an out-of-place op (w = w - ...)"
                 )
             return NotImplemented  # Python falls back to the recorded out-of-place op
+        _trace.breaks("a tensor is changed in place")
         o = other._data if isinstance(other, Tensor) else other
         result = op(self._data, o)
         if not np.can_cast(result.dtype, self._data.dtype, casting="same_kind"):

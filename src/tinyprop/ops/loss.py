@@ -33,8 +33,11 @@ class CrossEntropyIndex(Function):
     ``label_smoothing`` as in PyTorch. Plain case gradient: ``(softmax - onehot) / N``."""
 
     @staticmethod
-    def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction, plain=False):
+    def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction, what):
         n, c = logits.shape
+        in_range = _check_labels(target, c, ignore_index, what)
+        plain = (weight is None and not smoothing and reduction != "none" and in_range
+                 and not (0 <= ignore_index < c and (target == ignore_index).any()))
         logp = kernels.log_softmax(logits, axis=1)
         ctx.plain = plain
         if plain:  # every row counts with weight 1: the seeds' (softmax - onehot) / N
@@ -118,8 +121,9 @@ class NLLLoss(Function):
     """Negative log-likelihood of log-probabilities at the target classes."""
 
     @staticmethod
-    def forward(ctx, logp, target, weight, ignore_index, reduction):
+    def forward(ctx, logp, target, weight, ignore_index, reduction, what):
         n = logp.shape[0]
+        _check_labels(target, logp.shape[1], ignore_index, what)
         valid = target != ignore_index
         safe = xp.where(valid, target, 0)
         w_row = valid.astype(logp.dtype) if weight is None else weight[safe] * valid
@@ -137,7 +141,7 @@ class NLLLoss(Function):
         s = _scale(g, ctx.reduction, ctx.denom)
         grad = xp.zeros(ctx.shape, dtype=w_row.dtype)
         grad[xp.arange(ctx.shape[0]), safe] = -w_row
-        return grad * s, None, None, None, None
+        return grad * s, None, None, None, None, None
 
 
 class MSELoss(Function):
@@ -198,7 +202,9 @@ class BCEWithLogits(Function):
 # ---- validation and public functions ----------------------------------------------
 
 
-def _class_targets(target, n: int, c: int, ignore_index: int, what: str):
+def _class_targets(target, n: int, c: int, what: str):
+    """Check the static facts of class-index targets (dtype, shape); the values are
+    checked by the loss's forward, so a compiled (replayed) loss checks them too."""
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(
@@ -210,6 +216,12 @@ def _class_targets(target, n: int, c: int, ignore_index: int, what: str):
             f"{what}: expected targets of shape ({n},) for input of shape ({n}, {c}), "
             f"got {t.shape}"
         )
+    return target if isinstance(target, Tensor) else t
+
+
+def _check_labels(t, c: int, ignore_index: int, what: str) -> bool:
+    """Raise if a label (other than ``ignore_index``) is outside 0..c-1; return whether
+    every label is in range (then no row can be ignored)."""
     in_range = not t.size or (t.min() >= 0 and t.max() < c)
     if not in_range:
         bad = (t != ignore_index) & ((t < 0) | (t >= c))
@@ -219,7 +231,7 @@ def _class_targets(target, n: int, c: int, ignore_index: int, what: str):
                 f"{what}: target label {v} is out of range for {c} classes (expected 0..{c - 1}); "
                 "check the labels or the model's number of outputs"
             )
-    return t, in_range
+    return bool(in_range)
 
 
 def _weight(weight, c: int, dtype, what: str):
@@ -290,11 +302,9 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
     else:
         if single:
             tdata = tdata.reshape(1)
-        t, in_range = _class_targets(tdata, n, c, ignore_index, what)
-        plain = (w is None and not label_smoothing and reduction != "none" and in_range
-                 and not (0 <= ignore_index < c and (t == ignore_index).any()))
+        t = _class_targets(target if not single else tdata, n, c, what)
         out = CrossEntropyIndex.apply(x, t, w, ignore_index, float(label_smoothing), reduction,
-                                      plain)
+                                      what)
     return out.reshape(()) if single and reduction == "none" else out
 
 
@@ -314,8 +324,8 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100,
     tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
     if single:
         tdata = tdata.reshape(1)
-    t, _ = _class_targets(tdata, n, c, ignore_index, what)
-    out = NLLLoss.apply(x, t, _weight(weight, c, x.dtype, what), ignore_index, reduction)
+    t = _class_targets(tdata, n, c, what)
+    out = NLLLoss.apply(x, t, _weight(weight, c, x.dtype, what), ignore_index, reduction, what)
     return out.reshape(()) if single and reduction == "none" else out
 
 

@@ -76,6 +76,7 @@ class TrainConfig:
     plots: bool = True
     progress: bool | None = None
     detect_anomaly: bool = False
+    compile: bool = False
     animate: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -127,7 +128,7 @@ class TrainConfig:
             bad(f"hidden sizes must be a list of integers, got {self.hidden!r}; e.g. [256, 128]")
         if self.early_stopping is not None and not is_int(self.early_stopping):
             bad(f"early stopping patience must be an integer, got {self.early_stopping!r}")
-        for key in ("plots", "animate", "detect_anomaly"):
+        for key in ("plots", "animate", "detect_anomaly", "compile"):
             if not isinstance(getattr(self, key), bool):
                 bad(f"{key.replace('_', '-')} must be true or false, got {getattr(self, key)!r}")
 
@@ -155,6 +156,9 @@ class TrainConfig:
             bad(f"init std must be a positive number, got {self.init_std}")
         if not isinstance(self.seed, int) or self.seed < 0:
             bad(f"seed must be a non-negative integer, got {self.seed}")
+        if self.compile and self.engine != "autograd":
+            bad("compile applies to the autograd engine; drop --compile or use "
+                "--engine autograd")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from ..autograd import accumulate
 from ..grad_mode import no_grad
 from ..tensor import Tensor
+from ..tracing import CompiledFunction
 
 
 def _as_batch(X, dtype):
@@ -42,12 +44,19 @@ class AutogradEngine:
 
     name = "autograd"
 
-    def __init__(self, model, optimizer, loss_fn=None) -> None:
+    def __init__(self, model, optimizer, loss_fn=None, compile: bool = False) -> None:  # noqa: A002
         from ..ops.loss import cross_entropy
+        from ..tracing import compile as compile_model
 
         self.model = model
         self.optimizer = optimizer
         self.loss_fn = loss_fn or cross_entropy
+        self.compiled = bool(compile)
+        self.forward = compile_model(model) if compile else model
+        if compile:
+            self._step = CompiledFunction(self._loss_of, module=model)
+            self._logits_slot = {}
+            self._traced_logits = None
         p = next(iter(model.parameters()), None)
         self.dtype = p.dtype if p is not None else np.float32
 
@@ -56,11 +65,40 @@ class AutogradEngine:
         if not self.model.training:
             self.model.train()
         self.optimizer.zero_grad()
+        if self.compiled:
+            return self._compiled_step(X, y)
         logits = self.model(Tensor._wrap(X))
         loss = self.loss_fn(logits, y)
         loss.backward()
         self.optimizer.step()
         return float(loss.data) * len(y), _n_correct(logits.data, y)
+
+    def _loss_of(self, x, y):
+        logits = self.model(x)
+        self._traced_logits = logits
+        return self.loss_fn(logits, y)
+
+    def _compiled_step(self, X, y):
+        """The step with forward, loss and backward replayed from one trace: no graph
+        is built; the gradients go straight to ``.grad`` as ``backward()`` would."""
+        program, _, loss = self._step.lookup(Tensor._wrap(X), Tensor._wrap(y))
+        if loss is not None:  # traced now, or not traceable: this step ran eagerly
+            logits = self._traced_logits
+            self._traced_logits = None
+            if program is not None:
+                self._logits_slot[program] = program.slot_of(logits)
+            loss.backward()
+            self.optimizer.step()
+            return float(loss.data) * len(y), _n_correct(logits.data, y)
+        ctxs = []
+        env = program.forward([X, y] + [p._data for p in program.externals], ctxs)
+        out = env[program.output]
+        grads = program.backward(ctxs, np.ones_like(out))
+        accumulate({i: (p, g) for i, (p, g) in enumerate(zip(program.externals, grads[2:]))
+                    if g is not None})
+        self.optimizer.step()
+        k = self._logits_slot[program]
+        return float(out) * len(y), 0 if k is None else _n_correct(env[k], y)
 
     def predict_logits(self, X, batch_size: int = 2048) -> np.ndarray:
         """Logits for an array of inputs, in evaluation mode, without recording."""
@@ -70,7 +108,7 @@ class AutogradEngine:
         with no_grad():
             for i in range(0, len(X), batch_size):
                 xb = _as_batch(X[i:i + batch_size], self.dtype)
-                out.append(self.model(Tensor._wrap(xb)).data)
+                out.append(self.forward(Tensor._wrap(xb)).data)
         if was_training:
             self.model.train()
         return np.concatenate(out) if out else np.zeros((0, 0), self.dtype)

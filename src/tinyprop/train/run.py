@@ -82,7 +82,8 @@ class Run:
         self.model = build_model(cfg, n_in, d.n_classes)
         self.loader = d.loader("train", batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed)
         if cfg.engine == "autograd":
-            self.engine = AutogradEngine(self.model, build_optimizer(cfg, self.model.parameters()))
+            self.engine = AutogradEngine(self.model, build_optimizer(cfg, self.model.parameters()),
+                                         compile=cfg.compile)
         else:
             from .. import manual
             from .build import to_manual_network
