@@ -52,6 +52,7 @@ def measure_step(args) -> dict:
     number, repeat = (50, 2) if args.quick else (2000, 5)
     out = {}
     makers = {"tinyprop-autograd": lambda: W.step_tinyprop("autograd", X, y),
+              "tinyprop-compiled": lambda: W.step_tinyprop("compiled", X, y),
               "tinyprop-manual": lambda: W.step_tinyprop("manual", X, y),
               "numpy-hand-fused": lambda: W.step_numpy(X, y)}
     if have("torch"):
@@ -70,7 +71,9 @@ def measure_epochs(args) -> dict:
     result = {"source": source, "n_samples": len(X), "batches": {}}
     for batch in batches:
         makers = {"tinyprop-autograd": lambda b=batch: W.epoch_tinyprop("autograd", X, y, b),
+                  "tinyprop-compiled": lambda b=batch: W.epoch_tinyprop("compiled", X, y, b),
                   "tinyprop-manual": lambda b=batch: W.epoch_tinyprop("manual", X, y, b),
+                  "numpy-hand-fused": lambda b=batch: W.epoch_numpy(X, y, b),
                   "matmul-lower-bound": lambda b=batch: W.epoch_matmul_bound(X, y, b)}
         if have("torch"):
             makers["pytorch"] = lambda b=batch: W.epoch_torch(X, y, b)
