@@ -277,3 +277,28 @@ def test_compiled_engine_with_dropout_trains_eagerly():
         engine.train_step(*_data())
     loss, _ = engine.train_step(*_data())
     assert np.isfinite(loss)
+
+
+def test_threads_trace_and_replay_independently():
+    import threading
+
+    errors = []
+
+    def work(seed):
+        try:
+            model = _mlp(seed)
+            compiled = tp.compile(model)
+            X, _ = _data(seed=seed)
+            for _ in range(20):
+                np.testing.assert_allclose(compiled(tp.tensor(X)).data,
+                                           model(tp.tensor(X)).data, rtol=1e-6)
+            assert len(_programs(compiled)) == 1
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors

@@ -11,6 +11,7 @@ import threading
 
 ACTIVE = 0
 _local = threading.local()
+_lock = threading.Lock()  # ACTIVE += 1 is not atomic across threads
 
 
 def current():
@@ -21,13 +22,15 @@ def current():
 def start(tape) -> None:
     global ACTIVE
     _local.tape = tape
-    ACTIVE += 1
+    with _lock:
+        ACTIVE += 1
 
 
 def stop() -> None:
     global ACTIVE
     _local.tape = None
-    ACTIVE -= 1
+    with _lock:
+        ACTIVE -= 1
 
 
 def record(fn, inputs, kwargs, out) -> None:
