@@ -302,3 +302,11 @@ def test_threads_trace_and_replay_independently():
     for t in threads:
         t.join()
     assert not errors, errors
+
+
+def test_engine_compile_flag_must_be_a_bool():
+    from tinyprop.train import AutogradEngine
+
+    model = _mlp()
+    with pytest.raises(TypeError, match="compile must be True or False, got 'yes'"):
+        AutogradEngine(model, optim.SGD(model.parameters(), lr=0.1), compile="yes")

@@ -44,19 +44,6 @@ MAX_TRACES = 8
 _EAGER = object()  # a signature whose trace cannot be replayed
 
 
-class _Ctx:
-    """The ``ctx`` handed to a recorded op's forward/backward during replay."""
-
-    __slots__ = ("saved", "needs_input_grad", "__dict__")
-
-    def __init__(self, needs_input_grad) -> None:
-        self.saved = ()
-        self.needs_input_grad = needs_input_grad
-
-    def save_for_backward(self, *arrays) -> None:
-        self.saved = arrays
-
-
 class _Step:
     """One recorded op: which slots feed it, its constant arguments, where it writes."""
 
@@ -76,20 +63,20 @@ class _Step:
 class Program:
     """A replayable tape: ``n_in`` input slots, then the externals, then op results."""
 
-    def __init__(self, steps, n_slots, n_in, externals, output, alive) -> None:
+    def __init__(self, steps, n_slots, n_in, externals, output) -> None:
         self.steps = steps
         self.n_slots = n_slots
         self.n_in = n_in
         self.externals = externals
         self.grad_flags = tuple(t.requires_grad for t in externals)
         self.output = output
-        self.alive = alive  # objects the signature refers to by id, kept alive
+        self.alive = ()  # objects the signature refers to by id, kept alive with it
         self.backward_steps = [s for s in reversed(steps) if s.needs is not None]
-        self.records = any(s.needs is not None for s in steps)
         self.trace_slots = {}  # id of a tensor seen while tracing -> its slot
 
     def slot_of(self, tensor):
-        """The slot of a tensor from the tracing run (call it while that tensor lives)."""
+        """The slot of a tensor from the tracing call; ask right after that call, while
+        the tensor is alive (ids of dead tensors are reused)."""
         return self.trace_slots.get(id(tensor))
 
     def replay(self, inputs):
@@ -100,7 +87,7 @@ class Program:
         """
         parents = inputs + self.externals
         arrays = [t._data for t in parents]
-        if not (self.records and is_grad_enabled()):
+        if not (self.backward_steps and is_grad_enabled()):
             return Tensor._wrap(self.forward(arrays)[self.output])
         ctx = Context()
         ctx.fn = _Replay
@@ -125,7 +112,8 @@ class Program:
             for i, k in step.fills:
                 args[i] = env[k]
             if ctxs is not None and step.needs is not None:
-                sub = _Ctx(step.needs)
+                sub = Context()
+                sub.needs_input_grad = step.needs
                 ctxs.append(sub)
             else:
                 sub = _NO_CONTEXT
@@ -159,11 +147,8 @@ class Program:
 
 
 class _Replay(Function):
-    """The autograd node of a whole replayed tape (built by ``Program.replay``)."""
-
-    @staticmethod
-    def forward(ctx, *arrays):  # pragma: no cover - never applied, see Program.replay
-        raise NotImplementedError
+    """The autograd node of a whole replayed tape (built by ``Program.replay``, never
+    applied, so only backward is defined)."""
 
     @staticmethod
     def backward(ctx, grad):
@@ -228,7 +213,7 @@ def _build(tape, inputs, result, allowed):
     k = slot.get(id(result))
     if k is None or k < first_op:
         return "the result is not computed by tinyprop ops from the inputs"
-    program = Program(steps, len(slot), len(inputs), externals, k, [inputs, result])
+    program = Program(steps, len(slot), len(inputs), externals, k)
     program.trace_slots = slot
     return program
 
@@ -264,7 +249,7 @@ class CompiledFunction:
         self.__dict__["traces"] = {}
         self.__dict__["warned"] = False
         self.__dict__["_version"] = structure_version
-        self.__dict__["_seen"] = (None, None)  # (structure version, fingerprint)
+        self.__dict__["_seen"] = (None, (), ())  # structure version, fingerprint, objects
 
     def __getattr__(self, name):
         module = self.__dict__.get("module")
@@ -285,22 +270,19 @@ class CompiledFunction:
         """Identity and mode of every submodule, parameter and buffer (module only),
         recomputed only when some module's structure or mode has changed."""
         version = self._version()
-        seen_version, fingerprint = self._seen
-        if version == seen_version:
-            return fingerprint
-        out = []
-        stack = [self.module]
-        while stack:
-            m = stack.pop()
-            out.append(id(m))
-            out.append(m.training)
-            d = m.__dict__
-            for p in d["_parameters"].values():
-                out.append(id(p))
-            for b in d["_buffers"].values():
-                out.append(id(b))
-            stack.extend(c for c in reversed(d["_modules"].values()) if c is not None)
-        self.__dict__["_seen"] = (version, tuple(out))
+        if version != self._seen[0]:
+            objects, modes = [], []
+            stack = [self.module]
+            while stack:
+                m = stack.pop()
+                d = m.__dict__
+                objects.append(m)
+                objects.extend(d["_parameters"].values())
+                objects.extend(d["_buffers"].values())
+                modes.append(m.training)
+                stack.extend(c for c in reversed(d["_modules"].values()) if c is not None)
+            key = (tuple(map(id, objects)), tuple(modes))
+            self.__dict__["_seen"] = (version, key, tuple(objects))
         return self._seen[1]
 
     def _allowed(self):
@@ -364,7 +346,8 @@ class CompiledFunction:
                 warnings.warn(f"tinyprop.compile: {program}; running {self.fn!r} eagerly "
                               "for these inputs", stacklevel=3)
             return None, None, result
-        program.alive.append(self.module)
+        if self.module is not None:
+            program.alive = self._seen[2]
         self.traces[key] = program
         return program, inputs, result
 

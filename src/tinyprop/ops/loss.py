@@ -202,10 +202,9 @@ class BCEWithLogits(Function):
 # ---- validation and public functions ----------------------------------------------
 
 
-def _class_targets(target, n: int, c: int, what: str):
+def _class_targets(t, n: int, c: int, what: str) -> None:
     """Check the static facts of class-index targets (dtype, shape); the values are
     checked by the loss's forward, so a compiled (replayed) loss checks them too."""
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{what}: class-index targets must be integers, got dtype {t.dtype}; "
@@ -216,7 +215,6 @@ def _class_targets(target, n: int, c: int, what: str):
             f"{what}: expected targets of shape ({n},) for input of shape ({n}, {c}), "
             f"got {t.shape}"
         )
-    return target if isinstance(target, Tensor) else t
 
 
 def _check_labels(t, c: int, ignore_index: int, what: str) -> bool:
@@ -302,7 +300,9 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100,
     else:
         if single:
             tdata = tdata.reshape(1)
-        t = _class_targets(target if not single else tdata, n, c, what)
+        _class_targets(tdata, n, c, what)
+        # a Tensor target stays a Tensor, so a compiled loss reads it as an input
+        t = target if isinstance(target, Tensor) and not single else tdata
         out = CrossEntropyIndex.apply(x, t, w, ignore_index, float(label_smoothing), reduction,
                                       what)
     return out.reshape(()) if single and reduction == "none" else out
@@ -324,7 +324,8 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100,
     tdata = target.data if isinstance(target, Tensor) else np.asarray(target)
     if single:
         tdata = tdata.reshape(1)
-    t = _class_targets(tdata, n, c, what)
+    _class_targets(tdata, n, c, what)
+    t = target if isinstance(target, Tensor) and not single else tdata
     out = NLLLoss.apply(x, t, _weight(weight, c, x.dtype, what), ignore_index, reduction, what)
     return out.reshape(()) if single and reduction == "none" else out
 

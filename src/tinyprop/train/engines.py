@@ -46,13 +46,15 @@ class AutogradEngine:
 
     def __init__(self, model, optimizer, loss_fn=None, compile: bool = False) -> None:  # noqa: A002
         from ..ops.loss import cross_entropy
-        from ..tracing import compile as compile_model
 
         self.model = model
         self.optimizer = optimizer
         self.loss_fn = loss_fn or cross_entropy
-        self.compiled = bool(compile)
-        self.forward = compile_model(model) if compile else model
+        if not isinstance(compile, bool):
+            raise TypeError(f"compile must be True or False, got {compile!r}; pass "
+                            "compile=True to replay a trace of each step")
+        self.compiled = compile
+        self.forward = CompiledFunction(model) if compile else model
         if compile:
             self._step = CompiledFunction(self._loss_of, module=model)
             self._logits_slot = {}
