@@ -49,8 +49,7 @@ def fashion(quick: bool):
 
 def measure_step(args) -> dict:
     X, y = W.digits_batch()
-    number, repeat = (50, 2) if args.quick else (2000, 5)
-    out = {}
+    number, repeat = (50, 2) if args.quick else (1000, 10)
     makers = {"tinyprop-autograd": lambda: W.step_tinyprop("autograd", X, y),
               "tinyprop-compiled": lambda: W.step_tinyprop("compiled", X, y),
               "tinyprop-manual": lambda: W.step_tinyprop("manual", X, y),
@@ -59,9 +58,8 @@ def measure_step(args) -> dict:
         makers["pytorch"] = lambda: W.step_torch(X, y)
     if have("jax"):
         makers["jax-jit"] = lambda: W.step_jax(X, y)
-    for name, make in makers.items():
-        out[name] = W.best_of(make(), repeat, number)
-    return out
+    return W.best_of_interleaved({name: make() for name, make in makers.items()},
+                                 repeat, number)
 
 
 def measure_epochs(args) -> dict:
@@ -81,12 +79,9 @@ def measure_epochs(args) -> dict:
             makers["jax-jit"] = lambda b=batch: W.epoch_jax(X, y, b)
         if have("sklearn"):
             makers["sklearn-MLPClassifier"] = lambda b=batch: W.epoch_sklearn(X, y, b)
-        row = {}
-        for name, make in makers.items():
-            fn = make()
-            fn()  # warm-up epoch (jit compilation, first-touch allocation)
-            row[name] = W.best_of(fn, repeat, 1)
-        result["batches"][str(batch)] = row
+        # one warm-up epoch each (jit compilation, first-touch allocation), then rounds
+        fns = {name: make() for name, make in makers.items()}
+        result["batches"][str(batch)] = W.best_of_interleaved(fns, repeat, 1)
     return result
 
 

@@ -25,6 +25,23 @@ def best_of(fn, repeat: int, number: int) -> float:
     return best
 
 
+def best_of_interleaved(fns: dict, repeat: int, number: int) -> dict:
+    """Like ``best_of`` for several functions at once, taken in turns: each round times
+    ``number`` calls of every function, so a slow spell of a shared machine hits all of
+    them alike instead of whichever happened to be running. Best mean per call, by name."""
+    for fn in fns.values():
+        for _ in range(max(1, number // 10)):
+            fn()
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - t0) / number)
+    return best
+
+
 # ---- (a) the seeds' MLP on digits: one SGD step, 64-50-10 tanh, batch 32 --------------
 
 def digits_batch(seed=0):

@@ -8,6 +8,8 @@ here so both engines compute exactly the same numbers.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .backend import xp
 
 
@@ -41,6 +43,44 @@ def softmax(x, axis=-1):
 def softmax_backward(y, grad, axis=-1):
     """Jacobian-vector product of softmax given its output ``y``: ``y * (g - sum(g*y))``."""
     return y * (grad - xp.sum(grad * y, axis=axis, keepdims=True))
+
+
+@lru_cache(maxsize=16)
+def row_indices(n: int):
+    """``arange(n)`` (read-only, cached): the row half of ``x[rows, labels]``."""
+    rows = xp.arange(n)
+    rows.flags.writeable = False
+    return rows
+
+
+def labels_in_range(labels, n_classes: int) -> bool:
+    """Whether every integer label lies in ``0..n_classes-1``, in one pass: read as
+    unsigned, a negative label is larger than any class count."""
+    if not labels.size:
+        return True
+    if labels.dtype.kind == "i":
+        labels = labels.view(labels.dtype.str.replace("i", "u"))
+    return bool(labels.max() < n_classes)
+
+
+def softmax_cross_entropy(z, labels):
+    """Summed cross-entropy of logits ``z`` (N, C) at in-range integer ``labels``, and
+    the softmax, from one exponential. The loss terms are ``log_softmax``'s numbers at
+    the labels and the softmax is ``softmax``'s, bit for bit."""
+    s = z - z.max(axis=1, keepdims=True)
+    p = xp.exp(s)
+    total = p.sum(axis=1, keepdims=True)
+    picked = s[row_indices(len(labels)), labels]
+    picked -= xp.log(total)[:, 0]
+    p /= total
+    return -picked.sum(), p
+
+
+def softmax_minus_onehot(p, labels):
+    """``p - onehot(labels)`` as a new array: the cross-entropy gradient, unscaled."""
+    d = p.copy()
+    d[row_indices(len(labels)), labels] -= 1
+    return d
 
 
 def sigmoid(x):

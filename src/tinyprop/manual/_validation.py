@@ -10,6 +10,7 @@ from numbers import Real
 
 import numpy as np
 
+from .. import kernels
 from ..backend import get_default_dtype, xp
 
 
@@ -143,8 +144,8 @@ def _labels(t, n_classes: int, name: str):
                 f"1-D {name} are read as class labels and must be whole numbers, "
                 f"got e.g. {t[t != xp.round(t)][0]!r}; pass integer labels or one-hot rows"
             )
-    labels = t.astype(np.int64)
-    if labels.size:
+    labels = t.astype(np.int64, copy=False)
+    if not kernels.labels_in_range(labels, n_classes):
         lo, hi = int(labels.min()), int(labels.max())
         if lo < 0 or hi >= n_classes:
             bad = lo if lo < 0 else hi

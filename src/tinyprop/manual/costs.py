@@ -136,21 +136,19 @@ class SoftmaxCrossEntropy(Cost):
             check_finite(z, "SoftmaxCrossEntropy prediction")
             self.labels = _labels(tgt, z.shape[1], "targets")
             self.prediction, self.target = z, None
-            log_p = kernels.log_softmax(z, axis=-1)
-            self.probabilities = xp.exp(log_p)
-            return float(-log_p[xp.arange(z.shape[0]), self.labels].sum() / z.shape[0])
+            total, self.probabilities = kernels.softmax_cross_entropy(z, self.labels)
+            return float(total / z.shape[0])
         self.labels = None
         t, z = self._prepare(target, prediction, classes=True)
         log_p = kernels.log_softmax(z, axis=-1)
-        self.probabilities = xp.exp(log_p)
+        self.probabilities = kernels.softmax(z, axis=-1)  # the label path's numbers
         return float(-xp.sum(t * log_p) / z.shape[0])
 
     def gradient(self, cost: object = None) -> Array:
         self._require_estimate()
         p = self.probabilities
         if self.labels is not None:  # (softmax - onehot) / batch, with the one-hot implicit
-            d = p.copy()
-            d[xp.arange(p.shape[0]), self.labels] -= 1
+            d = kernels.softmax_minus_onehot(p, self.labels)
             d /= p.shape[0]
             return d
         t = self.target

@@ -38,13 +38,13 @@ class CrossEntropyIndex(Function):
         in_range = _check_labels(target, c, ignore_index, what)
         plain = (weight is None and not smoothing and reduction != "none" and in_range
                  and not (0 <= ignore_index < c and (target == ignore_index).any()))
-        logp = kernels.log_softmax(logits, axis=1)
         ctx.plain = plain
         if plain:  # every row counts with weight 1: the seeds' (softmax - onehot) / N
-            ctx.save_for_backward(logp, target)
+            total, p = kernels.softmax_cross_entropy(logits, target)
+            ctx.save_for_backward(p, target)
             ctx.reduction, ctx.denom = reduction, n
-            total = -logp[xp.arange(n), target].sum()
             return total / n if reduction == "mean" else total
+        logp = kernels.log_softmax(logits, axis=1)
         valid = target != ignore_index
         safe = xp.where(valid, target, 0)
         rows = xp.arange(n)
@@ -69,11 +69,9 @@ class CrossEntropyIndex(Function):
     @staticmethod
     def backward(ctx, g):
         if ctx.plain:
-            logp, target = ctx.saved
-            n = logp.shape[0]
-            grad = xp.exp(logp)
-            grad[xp.arange(n), target] -= 1
-            grad *= g / n if ctx.reduction == "mean" else g
+            p, target = ctx.saved
+            grad = kernels.softmax_minus_onehot(p, target)
+            grad *= g / ctx.denom if ctx.reduction == "mean" else g
             return grad, None, None, None, None, None, None
         logp, safe, valid, w_row = ctx.saved
         n, c = logp.shape
@@ -220,7 +218,7 @@ def _class_targets(t, n: int, c: int, what: str) -> None:
 def _check_labels(t, c: int, ignore_index: int, what: str) -> bool:
     """Raise if a label (other than ``ignore_index``) is outside 0..c-1; return whether
     every label is in range (then no row can be ignored)."""
-    in_range = not t.size or (t.min() >= 0 and t.max() < c)
+    in_range = kernels.labels_in_range(t, c)
     if not in_range:
         bad = (t != ignore_index) & ((t < 0) | (t >= c))
         if bad.any():

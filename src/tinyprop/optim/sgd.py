@@ -79,6 +79,13 @@ class SGD(Optimizer):
         weight_decay = float(group["weight_decay"])
         nesterov = group["nesterov"]
         maximize = group["maximize"]
+        if momentum == 0 and weight_decay == 0 and not maximize:  # plain SGD
+            for p in group["params"]:
+                g = self._grad_of(p)
+                if g is not None:
+                    d = p._data
+                    d -= lr * g
+            return
         for p in group["params"]:
             g = self._grad_of(p)
             if g is None:
