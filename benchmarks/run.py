@@ -150,6 +150,53 @@ def fmt_time(s: float) -> str:
     return f"{s * 1e6:8.1f} us" if s < 1e-2 else f"{s:8.3f} s "
 
 
+ENGINES = ("tinyprop-autograd", "tinyprop-compiled", "tinyprop-manual")
+
+
+def targets(res: dict) -> list[dict]:
+    """The performance targets, each checked per tinyprop engine on this run's ratios.
+
+    A target needs its reference (PyTorch, JAX, the bound) in the run; it is left out
+    otherwise. For context, the hand-fused NumPy and matmul-only rows are checked too:
+    no NumPy engine can beat them.
+    """
+    out = []
+
+    def check(target, name, value, limit, lower_is_better=True):
+        met = value <= limit if lower_is_better else value >= limit
+        out.append({"target": target, "who": name, "value": round(value, 3),
+                    "limit": limit, "met": bool(met)})
+
+    a = res["step"]
+    for name in ENGINES + ("numpy-hand-fused",):
+        if "pytorch" in a:
+            check("(a) step time / PyTorch's <= 0.35", name, a[name] / a["pytorch"], 0.35)
+        if "jax-jit" in a:
+            check("(a) step time / JAX's <= 1.2", name, a[name] / a["jax-jit"], 1.2)
+    rows = res["epochs"]["batches"]
+    if "128" in rows:
+        row = rows["128"]
+        for name in ENGINES + ("numpy-hand-fused", "matmul-lower-bound"):
+            if "pytorch" in row:
+                check("(b) batch 128 throughput / PyTorch's >= 2", name,
+                      row["pytorch"] / row[name], 2.0, lower_is_better=False)
+            if "jax-jit" in row:
+                check("(b) batch 128 throughput / JAX's >= 0.85", name,
+                      row["jax-jit"] / row[name], 0.85, lower_is_better=False)
+    if "1024" in rows:
+        row = rows["1024"]
+        for name in ENGINES + ("numpy-hand-fused",):
+            check("(b) batch 1024 time / matmul bound <= 1.25", name,
+                  row[name] / row["matmul-lower-bound"], 1.25)
+    for batch, row in rows.items():
+        check(f"(b) batch {batch} manual / autograd time <= 1", "tinyprop-manual",
+              row["tinyprop-manual"] / row["tinyprop-autograd"], 1.0)
+    d = res["import_memory"]
+    check("(d) import tinyprop < 0.2 s", "tinyprop", d["import_tinyprop_s"], 0.2)
+    check("(d) peak RSS of an epoch < 250 MB", "tinyprop", d["peak_rss_epoch_mb"], 250)
+    return out
+
+
 def report(res: dict) -> str:
     lines = [f"machine: {res['machine']}", "", "(a) seeds' MLP on digits, one SGD step "
              "(64-50-10 tanh, batch 32)"]
@@ -181,6 +228,10 @@ def report(res: dict) -> str:
     lines += ["", f"(d) import tinyprop {d['import_tinyprop_s']:.3f} s (over a bare interpreter "
                   f"start of {d['python_startup_s']:.3f} s); peak RSS during a Fashion-MNIST "
                   f"epoch {d['peak_rss_epoch_mb']:.0f} MB"]
+    lines += ["", "targets (ratios from this run)"]
+    for t in res["targets"]:
+        lines.append(f"  {t['target']:44s} {t['who']:20s} {t['value']:8.3f}  "
+                     f"{'met' if t['met'] else 'NOT met'}")
     return "\n".join(lines)
 
 
@@ -215,6 +266,7 @@ def main(argv=None) -> int:
     res["epochs"] = measure_epochs(args)
     res["ops"] = measure_ops(args)
     res["import_memory"] = measure_import_and_memory(args)
+    res["targets"] = targets(res)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(res, indent=2))

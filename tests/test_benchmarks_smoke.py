@@ -23,3 +23,7 @@ def test_benchmark_script_runs_quick(tmp_path):
     assert res["import_memory"]["peak_rss_epoch_mb"] > 0
     assert (tmp_path / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "(a) seeds' MLP" in proc.stdout
+    checked = {t["target"] for t in res["targets"]}
+    assert "(b) batch 128 manual / autograd time <= 1" in checked
+    assert "(d) import tinyprop < 0.2 s" in checked
+    assert all(isinstance(t["met"], bool) for t in res["targets"])

@@ -285,7 +285,7 @@ class ReLU(_Activation):
 
     def forward(self, x_in: Array) -> Array:
         self.x_in = x_in = xp.asarray(x_in)
-        self.x_out = xp.maximum(x_in, 0)
+        self.x_out = kernels.relu(x_in)
         return self.x_out
 
     def _backward(self, d_out: Array) -> Array:

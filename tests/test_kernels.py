@@ -1,0 +1,93 @@
+"""The fast routes in ``tinyprop.kernels`` give NumPy's own answers.
+
+Row maxima, row sums, ReLU and the label range check each take a faster path than the
+obvious NumPy call for some shapes; these tests hold them to the obvious call on
+random shapes (narrow and wide rows, C and Fortran order), with NaN and infinities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinyprop import kernels
+
+shapes = st.tuples(st.integers(1, 80), st.sampled_from([1, 2, 10, 31, 32, 33, 100]))
+
+
+def _array(data, shape, dtype, special):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    x = (rng.standard_normal(shape) * 10).astype(dtype)
+    if special:
+        flat = x.reshape(-1)
+        idx = rng.integers(0, flat.size, size=min(3, flat.size))
+        flat[idx] = rng.choice([np.nan, np.inf, -np.inf], size=len(idx))
+    if data.draw(st.booleans()):
+        x = np.asfortranarray(x)
+    return x
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), shapes, st.sampled_from([np.float32, np.float64]), st.booleans())
+def test_amax_is_numpys_row_max(data, shape, dtype, special):
+    x = _array(data, shape, dtype, special)
+    for axis in (1, -1):
+        got = kernels.amax(x, axis)
+        np.testing.assert_array_equal(got, x.max(axis=1, keepdims=True))
+        assert got.shape == (shape[0], 1)
+    np.testing.assert_array_equal(kernels.amax(x, 0), x.max(axis=0, keepdims=True))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), shapes, st.sampled_from([np.float32, np.float64]))
+def test_row_sum_is_numpys_row_sum(data, shape, dtype):
+    x = _array(data, shape, dtype, special=False)
+    got = kernels.row_sum(x, 1)
+    want = x.sum(axis=1, keepdims=True)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, want, rtol=0, atol=tol * np.abs(x).sum(axis=1).max())
+
+
+def test_row_sum_keeps_nan_and_inf_and_other_dtypes():
+    x = np.array([[1.0, np.nan], [np.inf, 1.0], [np.inf, -np.inf]], np.float32)
+    np.testing.assert_array_equal(kernels.row_sum(x), x.sum(axis=1, keepdims=True))
+    ints = np.arange(6).reshape(2, 3)
+    np.testing.assert_array_equal(kernels.row_sum(ints), [[3], [12]])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), shapes, st.sampled_from([np.float32, np.float64]), st.booleans())
+def test_relu_is_maximum_with_zero(data, shape, dtype, special):
+    x = _array(data, shape, dtype, special)
+    got = kernels.relu(x)
+    np.testing.assert_array_equal(got, np.maximum(x, 0))
+    assert got.dtype == x.dtype
+    got[...] = 7  # a fresh array, never the cached zeros
+    np.testing.assert_array_equal(kernels.relu(np.zeros_like(x)), 0)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64])
+def test_labels_in_range_matches_the_two_sided_check(dtype):
+    rng = np.random.default_rng(0)
+    lo = 0 if np.dtype(dtype).kind == "u" else -3
+    for _ in range(200):
+        t = rng.integers(lo, 8, size=rng.integers(0, 6)).astype(dtype)
+        want = bool(((t >= 0) & (t < 5)).all())
+        assert kernels.labels_in_range(t, 5) is want
+    assert kernels.labels_in_range(np.array([-1, 2], np.int64)[::-1], 3) is False  # strided
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data(), shapes, st.sampled_from([np.float32, np.float64]))
+def test_softmax_cross_entropy_is_log_softmax_at_the_labels(data, shape, dtype):
+    z = _array(data, shape, dtype, special=False)
+    labels = np.random.default_rng(shape[0]).integers(0, shape[1], shape[0])
+    loss, p = kernels.softmax_cross_entropy(z, labels)
+    logp = kernels.log_softmax(z, axis=1)
+    assert loss == -logp[np.arange(shape[0]), labels].sum()  # the same numbers, bit for bit
+    np.testing.assert_array_equal(p, kernels.softmax(z, axis=1))
+    d = kernels.softmax_minus_onehot(p, labels)
+    np.testing.assert_array_equal(d, p - np.eye(shape[1], dtype=dtype)[labels])
