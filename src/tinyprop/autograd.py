@@ -60,7 +60,7 @@ def run_backward(tensor, grad, retain_graph: bool = False) -> None:
 
     root = tensor.grad_fn
     if root is None:
-        accumulate({id(tensor): (tensor, grad)})
+        accumulate(((tensor, grad),))
         return
     check = anomaly.enabled()
     grads = {root: grad}
@@ -95,15 +95,16 @@ def run_backward(tensor, grad, retain_graph: bool = False) -> None:
                 grads[p.grad_fn] = pg if prev is None else prev + pg
         if not retain_graph:
             node.release()
-    accumulate(leaves)
+    accumulate(leaves.values())
 
 
 def accumulate(leaves) -> None:
-    """Write gathered gradients into leaves' ``.grad``, copying where arrays are shared."""
+    """Write gathered gradients, ``(tensor, array)`` pairs, into the tensors' ``.grad``,
+    copying where arrays are shared."""
     from .tensor import Tensor
 
     given = set()
-    for t, g in leaves.values():
+    for t, g in leaves:
         if t.grad is None:
             if g.base is not None or not g.flags.writeable or id(g) in given:
                 g = xp.array(g, copy=True)

@@ -204,7 +204,7 @@ class Linear(Layer):
         # accumulate; right after zero_gradients they are written in place instead.
         if self._fresh and d_out.dtype == self.dw.dtype and x.dtype == self.dw.dtype:
             xp.matmul(d_out.T, x, out=self.dw)
-            xp.sum(d_out, axis=0, keepdims=True, out=self.db)
+            d_out.sum(axis=0, keepdims=True, out=self.db)
         else:
             self.dw += d_out.T @ x
             self.db += d_out.sum(axis=0, keepdims=True)

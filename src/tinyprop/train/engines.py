@@ -28,7 +28,7 @@ def _n_correct(logits, y) -> int:
     y = np.asarray(y)
     if y.ndim != 1 or y.dtype.kind not in "iu" or logits.ndim != 2:
         return 0
-    return int((logits.argmax(axis=1) == y).sum())
+    return int(np.count_nonzero(logits.argmax(axis=1) == y))
 
 
 class AutogradEngine:
@@ -96,8 +96,7 @@ class AutogradEngine:
         env = program.forward([X, y] + [p._data for p in program.externals], ctxs)
         out = env[program.output]
         grads = program.backward(ctxs, np.ones_like(out))
-        accumulate({i: (p, g) for i, (p, g) in enumerate(zip(program.externals, grads[2:]))
-                    if g is not None})
+        accumulate([pg for pg in zip(program.externals, grads[2:]) if pg[1] is not None])
         self.optimizer.step()
         k = self._logits_slot[program]
         return float(out) * len(y), 0 if k is None else _n_correct(env[k], y)
