@@ -129,6 +129,7 @@ class Program:
             g = grads[step.out]
             if g is None:
                 continue
+            grads[step.out] = None  # used once: let the memory go back to the allocator
             in_grads = step.fn.backward(sub, g)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)

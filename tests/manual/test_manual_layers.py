@@ -188,3 +188,48 @@ def test_custom_layer_gets_zero_and_update_for_free(rng, tight):
     np.testing.assert_allclose(layer.a, 0.0)
     layer.zero_gradients()
     assert not layer.da.any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_overwrite_gradients_equals_zero_then_backward(rng, dtype):
+    # stale gradients from an earlier backward must not leak into the next one, also
+    # when d_out's dtype differs from the layer's (the casting path)
+    x, d = rng.normal(size=(4, 5)).astype(dtype), rng.normal(size=(4, 3)).astype(dtype)
+    a, b = Linear(5, 3, generator=0), Linear(5, 3, generator=0)
+    for layer in (a, b):
+        layer.forward(x)
+        layer.backward(d * 3)
+    a.zero_gradients()
+    b.overwrite_gradients()
+    for layer in (a, b):
+        layer.forward(x)
+        layer.backward(d)
+    np.testing.assert_array_equal(a.dw, b.dw)
+    np.testing.assert_array_equal(a.db, b.db)
+    b.forward(x)
+    b.backward(d)  # and it accumulates again afterwards
+    np.testing.assert_allclose(b.dw, 2 * a.dw)
+
+
+def test_network_overwrite_gradients_falls_back_to_zero_gradients(rng):
+    class Plain:  # duck-typed: forward, backward and zero_gradients only
+        zeroed = 0
+
+        def forward(self, x):
+            return x
+
+        def backward(self, d):
+            return d
+
+        def zero_gradients(self):
+            Plain.zeroed += 1
+
+    net = Network([Linear(5, 3, generator=0), Plain()])
+    x = rng.normal(size=(2, 5))
+    net.forward(x)
+    net.backward(np.ones((2, 3)))
+    net.overwrite_gradients()
+    assert Plain.zeroed == 1
+    net.forward(x)
+    net.backward(np.ones((2, 3)))
+    np.testing.assert_allclose(net.layers[0].db, np.full((1, 3), 2.0))

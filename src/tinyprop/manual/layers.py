@@ -60,6 +60,13 @@ class Layer:
         for g in self.gradients().values():
             g[...] = 0
 
+    def overwrite_gradients(self) -> None:
+        """Make the next ``backward`` write the gradients instead of adding to them: what
+        ``zero_gradients`` then ``backward`` gives. Layers that can skip the pass that
+        writes zeros do (``Linear``); until that ``backward`` the buffers hold stale
+        values, so call it only right before one, as a training step does."""
+        self.zero_gradients()
+
     def update_parameters(self, learning_rate: float) -> None:
         """One gradient-descent step in place: ``p -= learning_rate * dp`` for every parameter."""
         lr = check_learning_rate(learning_rate)
@@ -163,6 +170,9 @@ class Linear(Layer):
         super().zero_gradients()
         self._fresh = True
 
+    def overwrite_gradients(self) -> None:
+        self._fresh = True  # backward writes dw and db whole: no zeros needed first
+
     @property
     def in_features(self) -> int:
         return self.n_in
@@ -201,10 +211,15 @@ class Linear(Layer):
             raise _not_run(self)
         _check_d_out(self, d_out, (x.shape[0], self.n_out))
         # dL/dw[j, i] = sum_n d_out[n, j] x[n, i]; b is added to every row. Gradients
-        # accumulate; right after zero_gradients they are written in place instead.
-        if self._fresh and d_out.dtype == self.dw.dtype and x.dtype == self.dw.dtype:
-            xp.matmul(d_out.T, x, out=self.dw)
-            d_out.sum(axis=0, keepdims=True, out=self.db)
+        # accumulate; right after zero_gradients (or overwrite_gradients) they are
+        # written in place instead.
+        if self._fresh:
+            if d_out.dtype == self.dw.dtype and x.dtype == self.dw.dtype:
+                xp.matmul(d_out.T, x, out=self.dw)
+                d_out.sum(axis=0, keepdims=True, out=self.db)
+            else:
+                self.dw[...] = d_out.T @ x
+                self.db[...] = d_out.sum(axis=0, keepdims=True)
         else:
             self.dw += d_out.T @ x
             self.db += d_out.sum(axis=0, keepdims=True)

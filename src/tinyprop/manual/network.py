@@ -86,6 +86,12 @@ class Network(Layer):
         for layer in self.layers:
             layer.zero_gradients()
 
+    def overwrite_gradients(self) -> None:
+        """``zero_gradients`` for a ``backward`` that follows at once (see
+        ``Layer.overwrite_gradients``): the training step's cheaper form."""
+        for layer in self.layers:  # duck-typed layers may only know zero_gradients
+            getattr(layer, "overwrite_gradients", layer.zero_gradients)()
+
     def update_parameters(self, learning_rate: float) -> None:
         lr = check_learning_rate(learning_rate)  # checked before any layer moves
         for layer in self.layers:
