@@ -1,6 +1,6 @@
 """The fast routes in ``tinyprop.kernels`` give NumPy's own answers.
 
-Row maxima, row sums, ReLU and the label range check each take a faster path than the
+Row maxima, row and column sums, ReLU and the label range check each take a faster path than the
 obvious NumPy call for some shapes; these tests hold them to the obvious call on
 random shapes (narrow and wide rows, C and Fortran order), with NaN and infinities.
 """
@@ -51,11 +51,24 @@ def test_row_sum_is_numpys_row_sum(data, shape, dtype):
     np.testing.assert_allclose(got, want, rtol=0, atol=tol * np.abs(x).sum(axis=1).max())
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.data(), shapes, st.sampled_from([np.float32, np.float64]))
+def test_col_sum_is_numpys_column_sum(data, shape, dtype):
+    x = _array(data, shape, dtype, special=False)
+    got = kernels.col_sum(x)
+    want = x.sum(axis=0)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, want, rtol=0, atol=tol * np.abs(x).sum(axis=0).max())
+
+
 def test_row_sum_keeps_nan_and_inf_and_other_dtypes():
     x = np.array([[1.0, np.nan], [np.inf, 1.0], [np.inf, -np.inf]], np.float32)
     np.testing.assert_array_equal(kernels.row_sum(x), x.sum(axis=1, keepdims=True))
+    np.testing.assert_array_equal(kernels.col_sum(x.T), x.sum(axis=1))
     ints = np.arange(6).reshape(2, 3)
     np.testing.assert_array_equal(kernels.row_sum(ints), [[3], [12]])
+    np.testing.assert_array_equal(kernels.col_sum(ints), [3, 5, 7])
 
 
 @settings(max_examples=60, deadline=None)

@@ -216,13 +216,12 @@ class Linear(Layer):
         if self._fresh:
             if d_out.dtype == self.dw.dtype and x.dtype == self.dw.dtype:
                 xp.matmul(d_out.T, x, out=self.dw)
-                d_out.sum(axis=0, keepdims=True, out=self.db)
             else:
                 self.dw[...] = d_out.T @ x
-                self.db[...] = d_out.sum(axis=0, keepdims=True)
+            self.db[0] = kernels.col_sum(d_out)
         else:
             self.dw += d_out.T @ x
-            self.db += d_out.sum(axis=0, keepdims=True)
+            self.db[0] += kernels.col_sum(d_out)
         self._fresh = False
         if not self.input_grad:
             return None  # first layer of a network: nobody needs dL/dx (the data)

@@ -6,6 +6,7 @@ fusing them keeps the training hot path to a few array operations and one graph 
 
 from __future__ import annotations
 
+from .. import kernels
 from ..backend import xp
 from ..function import Function
 
@@ -35,13 +36,13 @@ class LinearFunction(Function):
             if nw:
                 gw = g.T @ x
             if nb:
-                gb = g.sum(axis=0)
+                gb = kernels.col_sum(g)
         else:
             g2 = g.reshape(-1, w.shape[0])
             if nw:
                 gw = g2.T @ x.reshape(-1, w.shape[1])
             if nb:
-                gb = g2.sum(axis=0)
+                gb = kernels.col_sum(g2)
         return gx, gw, gb
 
 
