@@ -42,8 +42,8 @@ def test_every_op_replays_like_eager_or_is_not_replayed(case):
 
 
 def test_most_ops_are_replayed():
-    # Ops fall back to eager only when the case closes over a NumPy array (labels, masks)
-    # or computes one from the data (huber_loss's branch mask).
+    # Ops fall back to eager only when the case closes over a NumPy array (labels, masks,
+    # class weights); huber_loss takes its branch inside one op, so it replays.
     replayed = 0
     for case in CASES:
         compiled = tp.compile(case.fn)
@@ -51,7 +51,7 @@ def test_most_ops_are_replayed():
             warnings.simplefilter("ignore")
             compiled(*_args(case, 0))
         replayed += bool(_programs(compiled))
-    assert replayed >= 80, replayed
+    assert replayed >= 86, replayed
 
 
 def _mlp(seed=0, dropout=False):

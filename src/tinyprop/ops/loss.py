@@ -1,6 +1,6 @@
 """Losses, each fused so its gradient is written once: cross-entropy from logits,
-NLL, MSE, binary cross-entropy with logits; L1 and Huber composed from primitives;
-and ``one_hot``."""
+NLL, MSE, Huber, binary cross-entropy with logits; L1 composed from primitives; and
+``one_hot``."""
 
 from __future__ import annotations
 
@@ -159,6 +159,31 @@ class MSELoss(Function):
         k = 2 / max(d.size, 1) if ctx.reduction == "mean" else 2
         gd = (g * k) * d
         return gd, (-gd if ctx.needs_input_grad[1] else None), None
+
+
+class HuberLoss(Function):
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - delta/2)``, with
+    ``d = a - b``; its derivative in ``d`` is ``clip(d, -delta, delta)``. One op, so the
+    branch is taken inside it (and a compiled trace replays it on new values)."""
+
+    @staticmethod
+    def forward(ctx, a, b, delta, reduction):
+        d = a - b
+        ad = xp.abs(d)
+        loss = xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
+        ctx.save_for_backward(d)
+        ctx.delta, ctx.reduction = delta, reduction
+        if reduction == "none":
+            return loss
+        return loss.mean() if reduction == "mean" else loss.sum()
+
+    @staticmethod
+    def backward(ctx, g):
+        (d,) = ctx.saved
+        if ctx.reduction == "mean":
+            g = g / max(d.size, 1)
+        gd = g * xp.clip(d, -ctx.delta, ctx.delta)
+        return gd, (-gd if ctx.needs_input_grad[1] else None), None, None
 
 
 class BCEWithLogits(Function):
@@ -404,8 +429,6 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Te
     >>> tp.huber_loss(tp.tensor([0.0, 3.0]), tp.tensor([0.5, 0.0])).item()
     1.3125
     """
-    from .elementwise import where
-
     reduction = _reduction(reduction)
     if not delta > 0:
         raise ValueError(f"huber_loss needs delta > 0, got {delta}")
@@ -413,10 +436,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Te
     if not isinstance(target, Tensor):
         target = np.asarray(target, dtype=a.dtype)
     _same_shape(a, target, "huber_loss")
-    d = a - target
-    ad = d.abs()
-    loss = where(ad.data < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
-    return _reduce(loss, reduction)
+    return HuberLoss.apply(a, target, float(delta), reduction)
 
 
 def one_hot(labels, num_classes: int = -1) -> Tensor:
