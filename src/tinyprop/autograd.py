@@ -83,10 +83,11 @@ def run_backward(tensor, grad, retain_graph: bool = False) -> None:
         for p, pg in zip(node.parents, in_grads):
             if pg is None or p is None or not p.requires_grad:
                 continue
-            if pg.shape != p.data.shape:
-                pg = sum_to_shape(pg, p.data.shape)
-            if pg.dtype != p.data.dtype:
-                pg = pg.astype(p.data.dtype)
+            data = p._data
+            if pg.shape != data.shape:
+                pg = sum_to_shape(pg, data.shape)
+            if pg.dtype != data.dtype:
+                pg = pg.astype(data.dtype)
             if p.grad_fn is None:
                 prev = leaves.get(id(p))
                 leaves[id(p)] = (p, pg) if prev is None else (p, prev[1] + pg)

@@ -107,7 +107,7 @@ class Function:
         record = False
         for t in inputs:
             if isinstance(t, Tensor):
-                arrays.append(t.data)
+                arrays.append(t._data)
                 if t.requires_grad:
                     record = True
             else:
@@ -126,8 +126,8 @@ class Function:
             return result
         ctx = Context()
         ctx.fn = cls
-        ctx.parents = parents = tuple(t if isinstance(t, Tensor) else None for t in inputs)
-        ctx.needs_input_grad = tuple(p is not None and p.requires_grad for p in parents)
+        ctx.parents = parents = tuple([t if isinstance(t, Tensor) else None for t in inputs])
+        ctx.needs_input_grad = tuple([p is not None and p.requires_grad for p in parents])
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not ndarray:
             out = asarray(out)
