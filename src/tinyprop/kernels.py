@@ -49,9 +49,9 @@ def col_sum(x):
     return x.sum(axis=0)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=8)
 def _zeros(shape, dtype):
-    zeros = xp.zeros(shape, dtype=dtype)  # large ones are untouched zero pages: no memory
+    zeros = xp.zeros(shape, dtype=dtype)
     zeros.flags.writeable = False
     return zeros
 
@@ -59,8 +59,9 @@ def _zeros(shape, dtype):
 def relu(x):
     """``max(x, 0)`` (NaN stays NaN). NumPy vectorises ``maximum`` only when both operands
     are arrays of the same layout, so the zero is an array of ``x``'s shape: about 2.5 x
-    faster than ``maximum(x, 0)`` on a (1024, 256) float32 batch."""
-    if x.flags.c_contiguous and x.dtype.kind == "f" and x.size <= 1 << 22:
+    faster than ``maximum(x, 0)`` on a (1024, 256) float32 batch. The zeros are cached per
+    shape, for at most 8 shapes of up to 2**19 elements (at most 32 MB in all)."""
+    if x.flags.c_contiguous and x.dtype.kind == "f" and x.size <= 1 << 19:
         return xp.maximum(x, _zeros(x.shape, x.dtype))
     return xp.maximum(x, 0)
 
