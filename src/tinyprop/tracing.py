@@ -121,8 +121,13 @@ class Program:
             env[step.out] = out if type(out) is np.ndarray else np.asarray(out)
         return env
 
-    def backward(self, ctxs, grad) -> tuple:
-        """Gradients of the inputs and externals (None where none), given the output's."""
+    def backward(self, ctxs, grad, release=False) -> tuple:
+        """Gradients of the inputs and externals (None where none), given the output's.
+
+        With ``release``, each op's saved arrays are dropped as soon as its backward has
+        run (as eager backward does), so their memory is reused while it is still in
+        cache; the contexts cannot be backpropagated through again.
+        """
         grads = [None] * self.n_slots
         grads[self.output] = grad
         for step, sub in zip(self.backward_steps, reversed(ctxs)):
@@ -131,6 +136,8 @@ class Program:
                 continue
             grads[step.out] = None  # used once: let the memory go back to the allocator
             in_grads = step.fn.backward(sub, g)
+            if release:
+                sub.release()
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             for i, k in step.grad_slots:

@@ -94,12 +94,13 @@ class AutogradEngine:
             return float(loss.data) * len(y), _n_correct(logits.data, y)
         ctxs = []
         env = program.forward([X, y] + [p._data for p in program.externals], ctxs)
-        out = env[program.output]
-        grads = program.backward(ctxs, np.ones_like(out))
+        k = self._logits_slot[program]
+        out, logits = env[program.output], None if k is None else env[k]
+        del env  # values no backward needs go now, not at the end of the step
+        grads = program.backward(ctxs, np.ones_like(out), release=True)
         accumulate([pg for pg in zip(program.externals, grads[2:]) if pg[1] is not None])
         self.optimizer.step()
-        k = self._logits_slot[program]
-        return float(out) * len(y), 0 if k is None else _n_correct(env[k], y)
+        return float(out) * len(y), 0 if logits is None else _n_correct(logits, y)
 
     def predict_logits(self, X, batch_size: int = 2048) -> np.ndarray:
         """Logits for an array of inputs, in evaluation mode, without recording."""
