@@ -214,6 +214,26 @@ def test_second_backward_through_a_replay_needs_retain_graph():
         out.backward()
 
 
+def test_backward_with_release_frees_each_context_and_gives_the_same_gradients():
+    model = tp.compile(_mlp())
+    x = tp.tensor(_data()[0])
+    model(x)
+    (program,) = _programs(model)
+    arrays = [x.data] + [p.data for p in program.externals]
+    seed = np.ones((len(x.data), 3))
+    kept, freed = [], []
+    program.forward(arrays, kept)
+    program.forward(arrays, freed)
+    want = program.backward(kept, seed)
+    got = program.backward(freed, seed, release=True)
+    assert not any(c.freed for c in kept) and all(c.freed for c in freed)
+    for a, b in zip(got, want):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_array_equal(a, b)
+    program.backward(kept, seed)  # the kept contexts still work a second time
+
+
 def test_inputs_that_need_gradients_get_them():
     w = tp.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
     f = tp.compile(lambda x: (x @ w).tanh().sum())
