@@ -198,6 +198,17 @@ def test_cross_entropy_validation():
         tp.cross_entropy(logits, np.array([0.0, 1.0, 2.0, 1.0]))
     with pytest.raises(ValueError, match="reduction"):
         tp.cross_entropy(logits, [0, 1, 2, 1], reduction="avg")
+
+
+def test_narrow_label_dtypes_with_many_classes():
+    # int8 labels for 300 classes: -1 must still be out of range, -100 still ignored
+    x = tp.tensor(np.random.default_rng(0).standard_normal((2, 300)).astype(np.float32))
+    for loss in (tp.cross_entropy, tp.nll_loss):
+        with pytest.raises(ValueError, match="label -1 is out of range for 300 classes"):
+            loss(x, np.array([-1, 0], np.int8))
+    ignored = tp.cross_entropy(x, np.array([-100, 3], np.int8)).item()
+    assert ignored == tp.cross_entropy(x, np.array([-100, 3])).item()
+    assert ignored == tp.cross_entropy(x[1:], np.array([3])).item()
     with pytest.raises(ValueError, match="must match"):
         tp.mse_loss(tp.zeros(4, 1), tp.zeros(4))
 

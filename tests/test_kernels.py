@@ -93,6 +93,15 @@ def test_labels_in_range_matches_the_two_sided_check(dtype):
     assert kernels.labels_in_range(np.array([-1, 2], np.int64)[::-1], 3) is False  # strided
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+def test_labels_in_range_with_more_classes_than_the_dtype_holds(dtype):
+    # read as unsigned, int8's -1 is 255: in range for 300 classes unless caught
+    n = int(np.iinfo(dtype).max) + 100
+    assert kernels.labels_in_range(np.array([-1, 0], dtype), n) is False
+    assert kernels.labels_in_range(np.array([-100, 3], dtype), n) is False
+    assert kernels.labels_in_range(np.array([0, np.iinfo(dtype).max], dtype), n) is True
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.data(), shapes, st.sampled_from([np.float32, np.float64]))
 def test_softmax_cross_entropy_is_log_softmax_at_the_labels(data, shape, dtype):

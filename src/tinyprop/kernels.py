@@ -108,10 +108,12 @@ def row_indices(n: int):
 
 def labels_in_range(labels, n_classes: int) -> bool:
     """Whether every integer label lies in ``0..n_classes-1``, in one pass: read as
-    unsigned, a negative label is larger than any class count."""
+    unsigned, a negative label is larger than any class count the dtype can hold."""
     if not labels.size:
         return True
     if labels.dtype.kind == "i":
+        if n_classes > xp.iinfo(labels.dtype).max + 1:
+            return bool(labels.min() >= 0)  # no label of this dtype reaches n_classes
         labels = labels.view(labels.dtype.str.replace("i", "u"))
     return bool(labels.max() < n_classes)
 

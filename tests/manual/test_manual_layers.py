@@ -233,3 +233,18 @@ def test_network_overwrite_gradients_falls_back_to_zero_gradients(rng):
     net.forward(x)
     net.backward(np.ones((2, 3)))
     np.testing.assert_allclose(net.layers[0].db, np.full((1, 3), 2.0))
+
+
+def test_overwrite_gradients_zeroes_a_subclass_with_buffers_of_its_own(rng):
+    class Scaled(Linear):  # an extra gradient buffer, zeroed by its own zero_gradients
+        def __init__(self):
+            super().__init__(5, 3, generator=0)
+            self.dscale = np.ones(1)
+
+        def zero_gradients(self):
+            super().zero_gradients()
+            self.dscale[...] = 0
+
+    layer = Scaled()
+    layer.overwrite_gradients()
+    assert layer.dscale[0] == 0

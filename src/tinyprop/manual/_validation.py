@@ -144,7 +144,7 @@ def _labels(t, n_classes: int, name: str):
                 f"1-D {name} are read as class labels and must be whole numbers, "
                 f"got e.g. {t[t != xp.round(t)][0]!r}; pass integer labels or one-hot rows"
             )
-    labels = t.astype(np.int64, copy=False)
+    labels = t.astype(np.int64)  # a copy: the cost keeps it for its gradient
     if not kernels.labels_in_range(labels, n_classes):
         lo, hi = int(labels.min()), int(labels.max())
         if lo < 0 or hi >= n_classes:
