@@ -65,7 +65,7 @@ def measure_step(args) -> dict:
 def measure_epochs(args) -> dict:
     X, y, source = fashion(args.quick)
     batches = [128] if args.quick else [32, 128, 1024]
-    repeat = 1 if args.quick else 5
+    repeat = 1 if args.quick else 7
     result = {"source": source, "n_samples": len(X), "batches": {}}
     for batch in batches:
         makers = {"tinyprop-autograd": lambda b=batch: W.epoch_tinyprop("autograd", X, y, b),

@@ -7,6 +7,7 @@ used. The NumPy lower bounds do only the arithmetic that cannot be avoided.
 
 from __future__ import annotations
 
+import random
 import time
 
 import numpy as np
@@ -27,14 +28,18 @@ def best_of(fn, repeat: int, number: int) -> float:
 
 def best_of_interleaved(fns: dict, repeat: int, number: int) -> dict:
     """Like ``best_of`` for several functions at once, taken in turns: each round times
-    ``number`` calls of every function, so a slow spell of a shared machine hits all of
-    them alike instead of whichever happened to be running. Best mean per call, by name."""
+    ``number`` calls of every function, in a new order each round, so a slow spell of a
+    shared machine hits all of them alike instead of whichever happened to be running.
+    Best mean per call, by name."""
     for fn in fns.values():
         for _ in range(max(1, number // 10)):
             fn()
     best = dict.fromkeys(fns, float("inf"))
+    order = list(fns.items())
+    shuffle = random.Random(0).shuffle
     for _ in range(repeat):
-        for name, fn in fns.items():
+        shuffle(order)
+        for name, fn in order:
             t0 = time.perf_counter()
             for _ in range(number):
                 fn()
