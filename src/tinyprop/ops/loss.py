@@ -148,10 +148,7 @@ class MSELoss(Function):
         d = a - b
         ctx.save_for_backward(d)
         ctx.reduction = reduction
-        sq = d * d
-        if reduction == "none":
-            return sq
-        return sq.mean() if reduction == "mean" else sq.sum()
+        return _reduce(d * d, reduction)
 
     @staticmethod
     def backward(ctx, g):
@@ -173,9 +170,7 @@ class HuberLoss(Function):
         loss = xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
         ctx.save_for_backward(d)
         ctx.delta, ctx.reduction = delta, reduction
-        if reduction == "none":
-            return loss
-        return loss.mean() if reduction == "mean" else loss.sum()
+        return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, g):
@@ -200,9 +195,7 @@ class BCEWithLogits(Function):
             loss = loss * weight
         ctx.save_for_backward(x, t, sp)
         ctx.weight, ctx.pos_weight, ctx.reduction, ctx.n = weight, pos_weight, reduction, x.size
-        if reduction == "none":
-            return loss
-        return loss.mean() if reduction == "mean" else loss.sum()
+        return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, g):
@@ -402,6 +395,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
 
 
 def _reduce(loss, reduction):
+    """A loss (array or Tensor) reduced as ``reduction`` says."""
     if reduction == "none":
         return loss
     return loss.mean() if reduction == "mean" else loss.sum()
