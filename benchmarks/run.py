@@ -2,6 +2,7 @@
 
     python benchmarks/run.py            # full run (a few minutes on 2 cores)
     python benchmarks/run.py --quick    # tiny settings: checks that everything runs
+    python benchmarks/run.py --rounds 12  # more interleaved rounds: steadier ratios
 
 Prints a table of times and ratios, and writes ``results.json`` and ``results.png``
 into ``--out`` (default ``benchmarks/results/``). Libraries that are not installed are
@@ -49,7 +50,7 @@ def fashion(quick: bool):
 
 def measure_step(args) -> dict:
     X, y = W.digits_batch()
-    number, repeat = (50, 2) if args.quick else (1000, 10)
+    number, repeat = (50, 2) if args.quick else (1000, args.rounds or 10)
     makers = {"tinyprop-autograd": lambda: W.step_tinyprop("autograd", X, y),
               "tinyprop-compiled": lambda: W.step_tinyprop("compiled", X, y),
               "tinyprop-manual": lambda: W.step_tinyprop("manual", X, y),
@@ -65,7 +66,7 @@ def measure_step(args) -> dict:
 def measure_epochs(args) -> dict:
     X, y, source = fashion(args.quick)
     batches = [128] if args.quick else [32, 128, 1024]
-    repeat = 1 if args.quick else 7
+    repeat = 1 if args.quick else args.rounds or 7
     result = {"source": source, "n_samples": len(X), "batches": {}}
     for batch in batches:
         makers = {"tinyprop-autograd": lambda b=batch: W.epoch_tinyprop("autograd", X, y, b),
@@ -260,7 +261,12 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="tiny settings (smoke test)")
     p.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    p.add_argument("--rounds", type=int, default=None,
+                   help="interleaved rounds for (a) and (b) (default 10 and 7); more rounds "
+                        "give steadier ratios on a busy machine")
     args = p.parse_args(argv)
+    if args.rounds is not None and args.rounds < 1:
+        p.error(f"--rounds must be at least 1, got {args.rounds}")
     res = {"machine": machine(), "quick": args.quick, "date": time.strftime("%Y-%m-%d %H:%M")}
     res["step"] = measure_step(args)
     res["epochs"] = measure_epochs(args)
