@@ -70,7 +70,10 @@ class AutogradEngine:
         if self.compiled:
             return self._compiled_step(X, y)
         logits = self.model(Tensor._wrap(X))
-        loss = self.loss_fn(logits, y)
+        return self._finish(self.loss_fn(logits, y), logits, y)
+
+    def _finish(self, loss, logits, y):
+        """Backward through an eager graph, step, and the (summed loss, correct) pair."""
         loss.backward()
         self.optimizer.step()
         return float(loss.data) * len(y), _n_correct(logits.data, y)
@@ -89,9 +92,7 @@ class AutogradEngine:
             self._traced_logits = None
             if program is not None:
                 self._logits_slot[program] = program.slot_of(logits)
-            loss.backward()
-            self.optimizer.step()
-            return float(loss.data) * len(y), _n_correct(logits.data, y)
+            return self._finish(loss, logits, y)
         ctxs = []
         env = program.forward([X, y] + [p._data for p in program.externals], ctxs)
         k = self._logits_slot[program]
