@@ -8,8 +8,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tinyprop.sklearn import LogisticRegression, MLPClassifier, MLPRegressor
 
-# Every check runs; none is marked as an expected failure. The small max_iter makes the
-# estimators stop before converging, which they report with a ConvergenceWarning.
+# No check is marked as an expected failure. The small max_iter makes the estimators stop
+# before converging, which they report with a ConvergenceWarning. scikit-learn skips its
+# multilabel decision_function check itself: like scikit-learn's MLPClassifier, ours has no
+# decision_function.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 SMALL = dict(hidden_layer_sizes=(8,), max_iter=20, learning_rate_init=0.05)
@@ -17,10 +19,13 @@ ESTIMATORS = [
     MLPClassifier(**SMALL),
     MLPClassifier(**SMALL, activation="tanh", engine="manual"),
     MLPClassifier(**SMALL, activation="logistic", solver="momentum"),
+    MLPClassifier(**SMALL, solver="sgd", learning_rate="invscaling", nesterovs_momentum=False),
+    MLPClassifier(**SMALL, solver="sgd", learning_rate="adaptive"),
     MLPRegressor(**SMALL),
     MLPRegressor(**SMALL, activation="tanh", engine="manual", solver="rmsprop"),
     LogisticRegression(max_iter=20, learning_rate_init=0.05),
     LogisticRegression(max_iter=20, learning_rate_init=0.05, engine="manual", dtype="float64"),
+    LogisticRegression(max_iter=20, C=10.0, solver="sgd", learning_rate_init=0.05),
 ]
 
 

@@ -91,7 +91,7 @@ def test_clone_keeps_params_not_fit(iris):
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
 def test_pickle_fitted(iris, cls, engine):
     X, y = iris
-    est = cls((8,), max_iter=5, random_state=0, engine=engine).fit(X, y)
+    est = cls(hidden_layer_sizes=(8,), max_iter=5, random_state=0, engine=engine).fit(X, y)
     restored = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(restored.predict(X), est.predict(X))
     if cls is MLPClassifier:

@@ -1,9 +1,12 @@
 """scikit-learn estimators trained by tinyprop: ``MLPClassifier``, ``MLPRegressor`` and
-``LogisticRegression`` (softmax regression).
+``LogisticRegression``.
 
-They follow scikit-learn's conventions (parameters stored by ``__init__`` and checked by
-``fit``; ``fit``/``partial_fit``/``predict``/``predict_proba``/``score``; ``classes_``,
-``n_features_in_``, ``loss_curve_``, ...), so they work in ``Pipeline``, ``GridSearchCV``,
+They take scikit-learn's parameters with scikit-learn's meanings, defaults and
+randomness (the same ``random_state`` gives scikit-learn's initial weights and batches),
+plus tinyprop's extras (``engine``, ``dtype``, more solvers). They follow its conventions
+(``__init__`` stores the parameters, ``fit`` checks them; ``fit``/``partial_fit``/
+``predict``/``predict_proba``/``score``; ``classes_``, ``n_features_in_``,
+``loss_curve_``, ...), so they work in ``Pipeline``, ``GridSearchCV``,
 ``cross_val_score``, ``clone`` and pickle. Training runs on either tinyprop engine
 (``engine='autograd'`` or ``'manual'``), in float32 by default (``dtype='float64'`` on
 request).
@@ -19,6 +22,7 @@ request).
 True
 """
 
-from ._estimators import LogisticRegression, MLPClassifier, MLPRegressor
+from ._estimators import MLPClassifier, MLPRegressor
+from ._logistic import LogisticRegression
 
 __all__ = ["LogisticRegression", "MLPClassifier", "MLPRegressor"]

@@ -1,103 +1,73 @@
-"""What the three estimators share: building the network, the epoch loop, early stopping.
+"""What the three estimators share: building the network, fitting, predicting.
 
 Training goes through tinyprop's engines (:class:`~tinyprop.train.AutogradEngine` or
-:class:`~tinyprop.train.ManualEngine`) fed by a :class:`~tinyprop.data.DataLoader`; the
-loop here only adds what scikit-learn's estimators report per epoch (``loss_curve_``,
-``validation_scores_``) and their stopping rule.
+:class:`~tinyprop.train.ManualEngine`); the epoch loop, with scikit-learn's stopping
+rules and learning-rate schedules, is in :mod:`._loop`.
+
+Randomness follows scikit-learn step for step: one ``RandomState`` from
+``check_random_state(random_state)`` per ``fit`` draws the initial weights (first fit
+only), then the validation split (``early_stopping``), then each epoch's shuffle. So an
+estimator here and scikit-learn's of the same name, given the same ``random_state``,
+start from the same weights and see the same batches.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
-
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .. import manual, nn
-from ..data.loader import DataLoader
-from ..nn.functional import mse_loss
-from ..train.build import build_optimizer
-from ..train.config import TrainConfig
 from ..train.engines import AutogradEngine, ManualEngine
-from ._params import check_params
-
-_NN_ACT = {"relu": nn.ReLU, "tanh": nn.Tanh, "logistic": nn.Sigmoid}
-_MANUAL_ACT = {"relu": manual.ReLU, "tanh": manual.Tanh, "logistic": manual.Sigmoid}
-
-
-def init_arrays(sizes, activation: str, seed: int, dtype) -> list[tuple[np.ndarray, np.ndarray]]:
-    """scikit-learn's initialisation: weight (out, in) and bias drawn from U(-a, a) with
-    ``a = sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` for 'logistic')."""
-    g = np.random.default_rng(seed)
-    factor = 2.0 if activation == "logistic" else 6.0
-    arrays = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        a = math.sqrt(factor / (fan_in + fan_out))
-        w = g.uniform(-a, a, (fan_out, fan_in)).astype(dtype)
-        arrays.append((w, g.uniform(-a, a, fan_out).astype(dtype)))
-    return arrays
-
-
-def build_network(arrays, activation: str, engine: str, dtype):
-    """An ``nn.Sequential`` (autograd) or ``manual.Network`` holding ``arrays``, with
-    ``activation`` between the layers ('identity': none) and none after the last."""
-    layers = []
-    for i, (w, b) in enumerate(arrays):
-        n_out, n_in = w.shape
-        if engine == "autograd":
-            lin = nn.Linear(n_in, n_out, dtype=dtype, generator=0)  # overwritten below
-            lin.weight.data[...] = w
-            lin.bias.data[...] = b
-        else:
-            lin = manual.Linear(n_in, n_out, init="zeros", dtype=dtype)
-            lin.w[...] = w
-            lin.b[...] = b
-        layers.append(lin)
-        if i < len(arrays) - 1 and activation != "identity":
-            layers.append((_NN_ACT if engine == "autograd" else _MANUAL_ACT)[activation]())
-    return nn.Sequential(*layers) if engine == "autograd" else manual.Network(layers)
-
-
-def linear_arrays(model) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The live (weight (out, in), bias) arrays of the model's linear layers."""
-    if isinstance(model, nn.Module):
-        return [(m.weight.data, m.bias.data) for m in model if isinstance(m, nn.Linear)]
-    return [(m.w, m.b) for m in model if isinstance(m, manual.Linear)]
+from ._loop import run_epochs
+from ._losses import AutogradLoss, ManualLoss
+from ._network import build_network, init_arrays, linear_arrays
+from ._optim import build_optimizer
 
 
 class BaseMLP(BaseEstimator):
-    """Fit machinery; subclasses say what the target is (``_encode_y``) and how a
-    validation set is scored (``_val_score``)."""
+    """Fit machinery. Subclasses say how parameters are checked (``_check_params``), what
+    the target is (``_encode_y``, which sets ``_out``, the output activation), how a
+    validation set is scored (``_val_score``) and how the L2 penalty scales
+    (``_decay``)."""
 
     _regression = False
+    _multi_output_ok = False  # 2-D y: several regression outputs, or multilabel
+    _zero_init = False  # LogisticRegression starts from zeros, as scikit-learn's
+    _class_weight = None  # per-class loss weights (LogisticRegression's class_weight)
 
-    def _hidden_and_activation(self) -> tuple[tuple[int, ...], str]:
+    def _check_params(self):
         raise NotImplementedError
+
+    def _train_bias(self, p) -> bool:
+        return True
+
+    def _decay(self, p, n_train: int):
+        """rows of a batch -> weight decay: scikit-learn's MLPs use ``alpha / rows``."""
+        alpha = p.alpha
+        return lambda rows: alpha / rows
+
+    def _loss_terms(self, Y) -> tuple[float, float]:
+        """(scale, offset): the epoch's reported loss, penalty aside, is
+        ``summed batch losses / (n_samples * scale) + offset`` (see MLPRegressor)."""
+        return 1.0, 0.0
 
     # ---- building ------------------------------------------------------------------
     def _make_engine(self, p, model):
-        """A fresh engine (and optimizer) around ``model``. ``alpha`` is weight decay on
-        the weights only (group 0), set per fit to ``alpha / batch_size``."""
-        momentum = p.momentum if p.solver in ("momentum", "nesterov") else 0.0
-        cfg = TrainConfig(optimizer=p.solver, lr=p.lr, momentum=momentum)
+        """A fresh engine and optimizer around ``model`` (group 0: weights; group 1:
+        biases, left out when they are not trained)."""
+        out, cw = self._out, self._class_weight
         weights = {id(w) for w, _ in linear_arrays(model)}
+        train_bias = self._train_bias(p)
 
-        def factory(tensors):
-            groups = [
-                {"params": [t for t in tensors if id(t.data) in weights], "weight_decay": 0.0},
-                {"params": [t for t in tensors if id(t.data) not in weights], "weight_decay": 0.0},
-            ]
-            return build_optimizer(cfg, groups)
+        def factory(params):
+            ws = [t for t in params if id(t._data) in weights]
+            bs = [t for t in params if id(t._data) not in weights] if train_bias else []
+            return build_optimizer(p, ws, bs)
 
         if p.engine == "autograd":
-            loss_fn = mse_loss if self._regression else None
-            return AutogradEngine(model, factory(list(model.parameters())), loss_fn)
-        cost = manual.MeanSquareError() if self._regression else manual.SoftmaxCrossEntropy()
-        return ManualEngine(model, cost, factory)
+            return AutogradEngine(model, factory(list(model.parameters())), AutogradLoss(out, cw))
+        return ManualEngine(model, ManualLoss(out, cw), factory)
 
     def _reset_tracking(self, early_stopping: bool) -> None:
         self.loss_curve_ = []
@@ -109,7 +79,7 @@ class BaseMLP(BaseEstimator):
 
     # ---- fitting -------------------------------------------------------------------
     def _fit(self, X, y, incremental: bool):
-        p = check_params(self, *self._hidden_and_activation())
+        p = self._check_params()
         if incremental and p.early_stopping:
             raise ValueError(
                 f"{type(self).__name__}: partial_fit does not support early_stopping=True; "
@@ -122,46 +92,55 @@ class BaseMLP(BaseEstimator):
             y,
             reset=first,
             dtype=p.dtype,
-            multi_output=self._regression,
+            multi_output=self._regression or self._multi_output_ok,
             y_numeric=self._regression,
         )
         Y = self._encode_y(Y, p, first, incremental)
-        sizes = (X.shape[1], *p.hidden, Y.shape[1] if self._regression else len(self.classes_))
-        arch = (sizes, p.activation, p.engine)
+        sizes = (X.shape[1], *p.hidden, self._n_out)
+        arch = (sizes, p.activation, p.engine, self._out)
         if not first and self._arch != arch:
             raise ValueError(
                 f"{type(self).__name__}: warm_start/partial_fit continues the network it has "
-                f"(layer sizes, activation, engine) = {self._arch}, but the parameters now "
-                f"ask for {arch}; keep them or refit from scratch (warm_start=False)"
+                f"(layer sizes, activation, engine, output) = {self._arch}, but the parameters "
+                f"and data now ask for {arch}; keep them or refit from scratch "
+                "(warm_start=False)"
             )
-        rs = check_random_state(self.random_state)
-        init_seed, loader_seed, split_seed = (int(s) for s in rs.randint(0, 2**31 - 1, 3))
-        X_val = Y_val = None
-        if p.early_stopping:  # split before the network is touched
-            X, X_val, Y, Y_val = self._split(X, Y, p, split_seed)
+        rs = check_random_state(p.random_state)
         if first:
-            arrays = init_arrays(sizes, p.activation, init_seed, p.dtype)
+            arrays = init_arrays(sizes, p.activation, rs, p.dtype, zeros=self._zero_init)
+            if not self._train_bias(p):
+                for _, b in arrays:
+                    b[...] = 0
             model = build_network(arrays, p.activation, p.engine, p.dtype)
             self._arch = arch
             self.n_layers_ = len(sizes)
             self.n_outputs_ = sizes[-1]
-            self.out_activation_ = "identity" if self._regression else "softmax"
+            self.out_activation_ = self._out
             self._reset_tracking(p.early_stopping)
         else:
             model = self.engine_.model
             if p.early_stopping != (self.validation_scores_ is not None):
                 self._reset_tracking(p.early_stopping)
+        X_val = Y_val = None
+        if p.early_stopping:
+            X, X_val, Y, Y_val = self._split(X, Y, p, rs)
+        elif p.shuffle:  # the loop reorders its rows in place: never the caller's arrays
+            X, Y = X.copy(), Y.copy()
         if first or not incremental:
             self.engine_ = self._make_engine(p, model)
-        self._run_epochs(p, X, Y, X_val, Y_val, incremental, loader_seed)
+        run_epochs(self, p, X, Y, X_val, Y_val, rs, incremental)
         return self
 
-    def _split(self, X, Y, p, seed):
+    def _split(self, X, Y, p, rs):
+        """scikit-learn's validation split: same RandomState, stratified only for a
+        classifier with one output column (binary), as scikit-learn does."""
         from sklearn.model_selection import train_test_split
 
-        stratify = None if self._regression else Y
+        stratify = (
+            Y if (not self._regression and self._out == "logistic" and Y.shape[1] == 1) else None
+        )
         X, X_val, Y, Y_val = train_test_split(
-            X, Y, test_size=p.validation_fraction, random_state=seed, stratify=stratify
+            X, Y, test_size=p.validation_fraction, random_state=rs, stratify=stratify
         )
         if len(X_val) < 2:
             raise ValueError(
@@ -170,92 +149,14 @@ class BaseMLP(BaseEstimator):
             )
         return X, X_val, Y, Y_val
 
-    def _run_epochs(self, p, X, Y, X_val, Y_val, incremental, loader_seed) -> None:
-        n = len(X)
-        bs = min(200, n) if p.batch_size == "auto" else p.batch_size
-        if bs > n:
-            warnings.warn(
-                f"batch_size={bs} is larger than the {n} training samples; using batches of {n}",
-                stacklevel=4,
-            )
-            bs = n
-        engine = self.engine_
-        engine.optimizer.param_groups[0]["weight_decay"] = p.alpha / bs
-        loader = DataLoader(X, Y, batch_size=bs, shuffle=p.shuffle, seed=loader_seed)
-        best = [a.copy() for pair in linear_arrays(engine.model) for a in pair]
-        self.n_iter_ = 0
-        stopped = False
-        for _ in range(1 if incremental else p.max_iter):
-            total = sum(engine.train_step(xb, yb)[0] for xb, yb in loader)
-            loss = total / n
-            if p.alpha:
-                sq = sum(
-                    float(np.sum(np.square(w, dtype=np.float64)))
-                    for w, _ in linear_arrays(engine.model)
-                )
-                loss += 0.5 * p.alpha * sq / bs
-            if not math.isfinite(loss):
-                raise ValueError(
-                    f"{type(self).__name__}: training diverged (loss {loss}) in epoch "
-                    f"{self.n_iter_ + 1}; lower learning_rate_init (now {p.lr}) or scale the "
-                    "inputs (e.g. StandardScaler)"
-                )
-            self.n_iter_ += 1
-            self.t_ += n
-            self.loss_ = loss
-            self.loss_curve_.append(loss)
-            if p.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
-            if self._no_improvement(p, X_val, Y_val, best):
-                stopped = True
-                if p.verbose:
-                    what = "Validation score" if p.early_stopping else "Training loss"
-                    print(
-                        f"{what} did not improve more than tol={p.tol} for "
-                        f"{p.n_iter_no_change} consecutive epochs. Stopping."
-                    )
-                break
-        if p.early_stopping:  # back to the weights with the best validation score
-            live = [a for pair in linear_arrays(engine.model) for a in pair]
-            for a, b in zip(live, best):
-                a[...] = b
-        if not incremental and not stopped and self.n_iter_ == p.max_iter:
-            warnings.warn(
-                f"{type(self).__name__}: the maximum number of epochs (max_iter={p.max_iter})"
-                " was reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
-
-    def _no_improvement(self, p, X_val, Y_val, best) -> bool:
-        """scikit-learn's rule: count epochs that do not beat the best by ``tol``; stop
-        when the count exceeds ``n_iter_no_change``. Keeps the best weights in ``best``."""
-        if p.early_stopping:
-            score = self._val_score(self.engine_.predict_logits(X_val), Y_val)
-            self.validation_scores_.append(score)
-            if p.verbose:
-                print(f"Validation score: {score:f}")
-            worse = score < self.best_validation_score_ + p.tol
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-                live = [a for pair in linear_arrays(self.engine_.model) for a in pair]
-                for b, a in zip(best, live):
-                    b[...] = a
-        else:
-            loss = self.loss_curve_[-1]
-            worse = loss > self.best_loss_ - p.tol
-            self.best_loss_ = min(self.best_loss_, loss)
-        self._no_improvement_count = self._no_improvement_count + 1 if worse else 0
-        return self._no_improvement_count > p.n_iter_no_change
-
     # ---- prediction ----------------------------------------------------------------
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "engine_")
 
     def _logits(self, X) -> np.ndarray:
-        """Outputs of the trained network, computed in float64 from its weights, so that a
-        sample's prediction does not depend on which other rows share its batch (float32
-        matrix products round differently for different batch shapes)."""
+        """Outputs of the trained network before the output activation, computed in
+        float64 from its weights, so that a sample's prediction does not depend on which
+        other rows share its batch (float32 products round differently per batch shape)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         engine = self.engine_
@@ -264,14 +165,14 @@ class BaseMLP(BaseEstimator):
                 (w.astype(np.float64), b.reshape(-1).astype(np.float64))
                 for w, b in linear_arrays(engine.model)
             ]
-            _, activation, name = self._arch
+            activation, name = self._arch[1], self._arch[2]
             model = build_network(arrays, activation, name, np.float64)
             engine = (
                 AutogradEngine(model, optimizer=None)
                 if name == "autograd"
                 else ManualEngine(model, None, lambda tensors: None)
             )
-        return engine.predict_logits(X)
+        return np.asarray(engine.predict_logits(X), dtype=np.float64)
 
     @property
     def coefs_(self) -> list[np.ndarray]:
