@@ -1,7 +1,9 @@
 """Loss modules: ``loss_fn = nn.CrossEntropyLoss(); loss = loss_fn(logits, labels)``.
 
-Each wraps a fused loss op of :mod:`tinyprop.ops.loss`. As in PyTorch, ``weight`` and
-``pos_weight`` are registered as buffers (so they appear in ``state_dict()``).
+Each wraps a fused loss op of :mod:`tinyprop.ops.loss`, with PyTorch's constructor
+signature (positional order and the deprecated ``size_average`` / ``reduce`` included). As
+in PyTorch, ``weight`` and ``pos_weight`` are registered as buffers (so they appear in
+``state_dict()``).
 """
 
 from __future__ import annotations
@@ -23,21 +25,32 @@ def _reduction(reduction, name: str) -> str:
 
 
 class _Loss(Module):
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
         super().__init__()
-        self.reduction = _reduction(reduction, type(self).__name__)
+        name = type(self).__name__
+        if size_average is not None or reduce is not None:
+            reduction = L.legacy_reduction(size_average, reduce, reduction, name)
+        self.reduction = _reduction(reduction, name)
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
 
+def _ignore_index(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: ignore_index must be an int, got {value!r}")
+    return int(value)
+
+
 class CrossEntropyLoss(_WeightedLoss):
-    """Softmax cross-entropy from logits: targets are class indices (N,) or
-    probabilities (N, C). ``weight`` per class, ``ignore_index`` for index targets,
-    ``label_smoothing`` in [0, 1], as ``torch.nn.CrossEntropyLoss``.
+    """Softmax cross-entropy from logits (N, C), (C,) or (N, C, d1, ..., dK): targets are
+    class indices (N,), () or (N, d1, ..., dK), or probabilities of the input's shape.
+    ``weight`` per class, ``ignore_index`` for index targets, ``label_smoothing`` in
+    [0, 1], as ``torch.nn.CrossEntropyLoss`` (same positional order).
 
     >>> import tinyprop as tp
     >>> from tinyprop import nn
@@ -49,14 +62,18 @@ class CrossEntropyLoss(_WeightedLoss):
     def __init__(
         self,
         weight=None,
-        *,
+        size_average=None,
         ignore_index: int = -100,
+        reduce=None,
         reduction: str = "mean",
         label_smoothing: float = 0.0,
     ) -> None:
-        super().__init__(weight, reduction)
-        if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
-            raise TypeError(f"CrossEntropyLoss: ignore_index must be an int, got {ignore_index!r}")
+        super().__init__(weight, size_average, reduce, reduction)
+        ignore_index = _ignore_index(ignore_index, "CrossEntropyLoss")
+        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
+            raise TypeError(
+                f"CrossEntropyLoss: label_smoothing must be a number, got {label_smoothing!r}"
+            )
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(
                 f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
@@ -66,12 +83,14 @@ class CrossEntropyLoss(_WeightedLoss):
 
     def forward(self, input, target) -> Tensor:
         return L.cross_entropy(
-            input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing
+            input, target, self.weight, ignore_index=self.ignore_index,
+            reduction=self.reduction, label_smoothing=self.label_smoothing,
         )
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of log-probabilities (after ``LogSoftmax``).
+    """Negative log-likelihood of log-probabilities (after ``LogSoftmax``): input (N, C),
+    (C,) or (N, C, d1, ..., dK), class-index targets (N,), () or (N, d1, ..., dK).
 
     >>> import tinyprop as tp
     >>> from tinyprop import nn
@@ -80,14 +99,14 @@ class NLLLoss(_WeightedLoss):
     0.3
     """
 
-    def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
-        super().__init__(weight, reduction)
-        if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
-            raise TypeError(f"NLLLoss: ignore_index must be an int, got {ignore_index!r}")
-        self.ignore_index = int(ignore_index)
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = _ignore_index(ignore_index, "NLLLoss")
 
     def forward(self, input, target) -> Tensor:
-        return L.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+        return L.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
 
 
 class MSELoss(_Loss):
@@ -99,11 +118,11 @@ class MSELoss(_Loss):
     2.5
     """
 
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input, target) -> Tensor:
-        return L.mse_loss(input, target, self.reduction)
+        return L.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
@@ -115,11 +134,11 @@ class L1Loss(_Loss):
     1.5
     """
 
-    def __init__(self, *, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input, target) -> Tensor:
-        return L.l1_loss(input, target, self.reduction)
+        return L.l1_loss(input, target, reduction=self.reduction)
 
 
 class HuberLoss(_Loss):
@@ -133,13 +152,34 @@ class HuberLoss(_Loss):
     """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not delta > 0:
             raise ValueError(f"HuberLoss: delta must be a positive number, got {delta!r}")
         self.delta = float(delta)
 
     def forward(self, input, target) -> Tensor:
         return L.huber_loss(input, target, self.reduction, self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    """Huber loss divided by ``beta``: ``0.5 d**2 / beta`` within ``beta``, ``|d| - beta/2``
+    beyond; ``beta=0`` is the L1 loss.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.nn.loss import SmoothL1Loss
+    >>> SmoothL1Loss(reduction="none", beta=2.0)(tp.tensor([1.0, 3.0]), tp.zeros(2)).tolist()
+    [0.25, 2.0]
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 beta: float = 1.0) -> None:
+        super().__init__(size_average, reduce, reduction)
+        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or beta < 0:
+            raise ValueError(f"SmoothL1Loss: beta must be a number >= 0, got {beta!r}")
+        self.beta = float(beta)
+
+    def forward(self, input, target) -> Tensor:
+        return L.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -155,12 +195,13 @@ class BCEWithLogitsLoss(_Loss):
     0.6931
     """
 
-    def __init__(self, weight=None, *, reduction: str = "mean", pos_weight=None) -> None:
-        super().__init__(reduction)
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
+                 pos_weight=None) -> None:
+        super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input, target) -> Tensor:
         return L.binary_cross_entropy_with_logits(
-            input, target, self.weight, self.reduction, self.pos_weight
+            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
         )

@@ -1,4 +1,4 @@
-"""Normalisation layers: ``BatchNorm1d`` and ``LayerNorm``."""
+"""Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``BatchNorm3d`` and ``LayerNorm``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from ..backend import xp
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor_data
 from . import functional as F
 from . import init
 from .layers import check_size, dtype_error, float_dtype
@@ -21,25 +21,19 @@ def _check_eps(eps, layer: str) -> float:
     return eps
 
 
-class BatchNorm1d(Module):
-    """Batch normalisation over (N, C) or (N, C, L) inputs, one mean/variance per channel.
+def _check_device(device, layer: str) -> None:
+    if device is not None and str(device) != "cpu":
+        raise NotImplementedError(
+            f"{layer}: tinyprop runs on the CPU only, got device={device!r}; drop device="
+        )
 
-    Training mode normalises with the batch mean and biased variance and updates the
-    running statistics with ``momentum``: ``running = (1 - momentum) * running +
-    momentum * batch``, using the *unbiased* batch variance, exactly as PyTorch;
-    ``momentum=None`` gives a cumulative average over the batches seen
-    (``num_batches_tracked``). Evaluation mode normalises with the running statistics.
-    With ``track_running_stats=False`` the batch statistics are used in both modes.
 
-    State (as PyTorch): parameters ``weight`` (ones), ``bias`` (zeros); buffers
-    ``running_mean`` (zeros), ``running_var`` (ones), ``num_batches_tracked`` (int64 0).
+class _BatchNorm(Module):
+    """Batch normalisation, one mean/variance per channel (axis 1); the subclasses say
+    which input shapes they take (``_shapes``, ``_ndims``)."""
 
-    >>> import tinyprop as tp
-    >>> bn = BatchNorm1d(3)
-    >>> y = bn(tp.tensor([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]))
-    >>> bn.running_mean.tolist()
-    [0.20000000298023224, 0.20000000298023224, 0.20000000298023224]
-    """
+    _ndims: tuple = ()
+    _shapes = ""
 
     def __init__(
         self,
@@ -48,27 +42,30 @@ class BatchNorm1d(Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
+        device=None,
         dtype=None,
         *,
         bias: bool = True,
     ) -> None:
         super().__init__()
-        self.num_features = check_size(num_features, "num_features", "BatchNorm1d")
-        self.eps = _check_eps(eps, "BatchNorm1d")
+        name = type(self).__name__
+        _check_device(device, name)
+        self.num_features = check_size(num_features, "num_features", name)
+        self.eps = _check_eps(eps, name)
         if momentum is not None and (
             isinstance(momentum, bool)
             or not isinstance(momentum, numbers.Real)
             or not 0.0 <= momentum <= 1.0
         ):
             raise ValueError(
-                f"BatchNorm1d: momentum must be a number in [0, 1] (weight of the new batch "
+                f"{name}: momentum must be a number in [0, 1] (weight of the new batch "
                 f"in the running statistics, e.g. 0.1) or None for a cumulative average, "
                 f"got {momentum!r}"
             )
         self.momentum = momentum
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
-        dt = float_dtype(dtype, "BatchNorm1d")
+        dt = float_dtype(dtype, name)
         c = self.num_features
         if self.affine:
             self.weight = Parameter(Tensor._wrap(xp.ones(c, dtype=dt)))
@@ -91,9 +88,9 @@ class BatchNorm1d(Module):
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches tracked."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self) -> None:
         """Reset the running statistics, weight to 1 and bias to 0."""
@@ -105,26 +102,26 @@ class BatchNorm1d(Module):
 
     def forward(self, x) -> Tensor:
         if not isinstance(x, Tensor):
-            x = Tensor(x)
-        c = self.num_features
-        if x.ndim not in (2, 3) or x.shape[1] != c:
+            x = as_tensor_data(x)
+        c, name = self.num_features, type(self).__name__
+        if x.ndim not in self._ndims or x.shape[1] != c:
             raise ValueError(
-                f"BatchNorm1d({c}) got input of shape {x.shape}: expected (N, {c}) or "
-                f"(N, {c}, L) - the channels on axis 1"
+                f"{name}({c}) got input of shape {tuple(x.shape)}: expected "
+                f"{self._shapes.format(c=c)} - the channels on axis 1"
             )
         w = self._parameters["weight"]
-        if w is not None and x.data.dtype != w.data.dtype:
-            raise dtype_error("BatchNorm1d", x, w)
-        if self.training and x.shape[0] * (x.shape[2] if x.ndim == 3 else 1) <= 1:
+        if w is not None and x._data.dtype != w._data.dtype:
+            raise dtype_error(name, x, w)
+        if self.training and x._data.size // c <= 1:
             raise ValueError(  # checked before num_batches_tracked moves
-                f"BatchNorm1d({c}): expected more than 1 value per channel when training, got "
-                f"input of shape {x.shape}; use a batch larger than 1 or call .eval()"
+                f"{name}({c}): expected more than 1 value per channel when training, got "
+                f"input of shape {tuple(x.shape)}; use a batch larger than 1 or call .eval()"
             )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._data)
         use_batch = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
         return F.batch_norm(
@@ -146,6 +143,57 @@ class BatchNorm1d(Module):
         )
 
 
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation over (N, C) or (N, C, L) inputs, one mean/variance per channel.
+
+    Training mode normalises with the batch mean and biased variance and updates the
+    running statistics with ``momentum``: ``running = (1 - momentum) * running +
+    momentum * batch``, using the *unbiased* batch variance, exactly as PyTorch;
+    ``momentum=None`` gives a cumulative average over the batches seen
+    (``num_batches_tracked``). Evaluation mode normalises with the running statistics.
+    With ``track_running_stats=False`` the batch statistics are used in both modes.
+
+    State (as PyTorch): parameters ``weight`` (ones), ``bias`` (zeros); buffers
+    ``running_mean`` (zeros), ``running_var`` (ones), ``num_batches_tracked`` (int64 0).
+
+    >>> import tinyprop as tp
+    >>> bn = BatchNorm1d(3)
+    >>> y = bn(tp.tensor([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]))
+    >>> bn.running_mean.tolist()
+    [0.20000000298023224, 0.20000000298023224, 0.20000000298023224]
+    """
+
+    _ndims = (2, 3)
+    _shapes = "(N, {c}) or (N, {c}, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) images, one mean/variance per channel over
+    the batch and both spatial axes; everything else as :class:`BatchNorm1d`.
+
+    >>> import tinyprop as tp
+    >>> bn = BatchNorm2d(2)
+    >>> bn(tp.randn(4, 2, 3, 3, generator=0)).shape, bn.running_var.shape
+    (tinyprop.Size([4, 2, 3, 3]), tinyprop.Size([2]))
+    """
+
+    _ndims = (4,)
+    _shapes = "(N, {c}, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) volumes; as :class:`BatchNorm1d`.
+
+    >>> import tinyprop as tp
+    >>> y = BatchNorm3d(2)(tp.randn(3, 2, 2, 2, 2, generator=0))
+    >>> abs(round(float(y.mean()), 6)), tuple(y.shape)
+    (0.0, (3, 2, 2, 2, 2))
+    """
+
+    _ndims = (5,)
+    _shapes = "(N, {c}, D, H, W)"
+
+
 class LayerNorm(Module):
     """Normalise each sample over its trailing ``normalized_shape`` dimensions (biased
     variance), then scale by ``weight`` (ones) and shift by ``bias`` (zeros) of that shape.
@@ -163,9 +211,11 @@ class LayerNorm(Module):
         eps: float = 1e-5,
         elementwise_affine: bool = True,
         bias: bool = True,
+        device=None,
         dtype=None,
     ) -> None:
         super().__init__()
+        _check_device(device, "LayerNorm")
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
         shape = tuple(normalized_shape)
@@ -196,16 +246,16 @@ class LayerNorm(Module):
 
     def forward(self, x) -> Tensor:
         if not isinstance(x, Tensor):
-            x = Tensor(x)
+            x = as_tensor_data(x)
         shape = self.normalized_shape
         k = len(shape)
         if x.ndim < k or tuple(x.shape[x.ndim - k :]) != shape:
             raise ValueError(
-                f"LayerNorm({shape}) got input of shape {x.shape}: expected the trailing "
+                f"LayerNorm({shape}) got input of shape {tuple(x.shape)}: expected the trailing "
                 f"dimensions to be {shape}, i.e. input of shape (*, {', '.join(map(str, shape))})"
             )
         w = self._parameters["weight"]
-        if w is not None and x.data.dtype != w.data.dtype:
+        if w is not None and x._data.dtype != w._data.dtype:
             raise dtype_error("LayerNorm", x, w)
         return F.layer_norm(x, shape, w, self._parameters["bias"], self.eps)
 
