@@ -28,9 +28,10 @@ def test_attributes():
     assert "grad_fn=<MulBackward>" in repr(y)
     assert "requires_grad=True" in repr(x)
     d = y.detach()
-    assert d.grad_fn is None and not d.requires_grad and d.data is y.data
+    assert d.grad_fn is None and not d.requires_grad and d.numpy() is y.numpy()
     assert tp.tensor(3.5).item() == 3.5
-    assert isinstance(x.numpy(), np.ndarray) and x.numpy() is x.data
+    assert isinstance(x.numpy(), np.ndarray) and x.numpy() is x.data.numpy()
+    assert isinstance(x.data, tp.Tensor) and not x.data.requires_grad  # PyTorch's .data
     assert x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
     z = tp.tensor([1.0, 2.0])
     assert z.requires_grad_() is z and z.requires_grad
@@ -77,7 +78,7 @@ def test_creation_functions():
     assert tp.ones(4).data.sum() == 4
     assert tp.full((2, 2), 7.0).data.tolist() == [[7.0, 7.0], [7.0, 7.0]]
     assert tp.full((2,), 3).dtype == np.int64
-    assert tp.eye(3).data.trace() == 3
+    assert tp.eye(3).numpy().trace() == 3
     assert tp.arange(5).tolist() == [0, 1, 2, 3, 4]
     assert tp.linspace(0, 1, 5).shape == (5,)
     x = tp.ones(2, 3, dtype=tp.float64)
@@ -88,8 +89,8 @@ def test_creation_functions():
     with pytest.raises(ValueError, match=">= 0"):
         tp.zeros(-1)
     arr = np.arange(3.0)
-    assert tp.from_numpy(arr).data is arr
-    assert tp.as_tensor(arr, dtype=np.float64).data is arr
+    assert tp.from_numpy(arr).numpy() is arr
+    assert tp.as_tensor(arr, dtype=np.float64).numpy() is arr
 
 
 def test_seeding_and_generators():
@@ -177,14 +178,17 @@ def test_inplace_operators_follow_pytorch():
     with tp.no_grad():
         p -= 0.5 * p.grad
     assert p.requires_grad and p.tolist() == [0.0, 0.0]
-    p.data -= p.grad  # PyTorch's idiom: .data stays an array
-    assert isinstance(p.data, np.ndarray) and p.tolist() == [-2.0, -4.0]
+    arr = p.numpy()
+    p.data -= p.grad  # PyTorch's idiom: in place on the shared values, not recorded
+    assert p.numpy() is arr and p.tolist() == [-2.0, -4.0] and p.grad_fn is None
     with pytest.raises(RuntimeError, match="no_grad"):
         p += 1
     h = p * 2
     h += 1  # a non-leaf: recorded out of place
     h.sum().backward()
     assert p.grad.tolist() == [4.0, 6.0]
+    p.grad.data.zero_()  # seed 002's idiom: zero the gradient through .data
+    assert p.grad.tolist() == [0.0, 0.0]
     labels = tp.tensor([1, 2])
     labels += 1
     assert labels.tolist() == [2, 3]

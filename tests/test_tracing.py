@@ -81,7 +81,7 @@ def test_compiled_module_trains_exactly_like_eager():
             loss.backward()
             opt.step()
             losses.append(loss.item())
-        runs.append((losses, [p.data.copy() for p in model.parameters()]))
+        runs.append((losses, [p.numpy().copy() for p in model.parameters()]))
     assert runs[0][0] == runs[1][0]
     for a, b in zip(runs[0][1], runs[1][1]):
         np.testing.assert_array_equal(a, b)
@@ -154,8 +154,8 @@ def test_dropout_is_not_replayed_and_still_random():
 @pytest.mark.parametrize("body, reason", [
     (lambda x: x * 2 if x.sum().item() > 0 else x * 3, "read into Python"),
     (lambda x: x * 2 if x.sum() > 0 else x * 3, "control flow"),
-    (lambda x: x * tp.tensor(np.asarray(x.data > 0, np.float64)), "outside the traced ops"),
-    (lambda x: tp.where(tp.Tensor._wrap(x.data > 0), x, -x), "outside the traced ops"),
+    (lambda x: x * tp.tensor(np.asarray(x._data > 0, np.float64)), "outside the traced ops"),
+    (lambda x: tp.where(tp.Tensor._wrap(x._data > 0), x, -x), "outside the traced ops"),
     (lambda x: x.numpy().sum() * x, "NumPy array"),
     (lambda x: (x * 2, x * 3), "not a single tensor"),
     (lambda x: x, "not computed"),
@@ -279,7 +279,7 @@ def test_compiled_engine_steps_like_the_eager_engine():
                                 compile=compile_)
         steps = [engine.train_step(*_data(n=24 if i % 3 else 7, seed=i)) for i in range(9)]
         logits = engine.predict_logits(_data(n=10, seed=99)[0])
-        results.append((steps, logits, [p.data.copy() for p in model.parameters()]))
+        results.append((steps, logits, [p.numpy().copy() for p in model.parameters()]))
     (s0, l0, p0), (s1, l1, p1) = results
     assert [c for _, c in s0] == [c for _, c in s1]  # number correct per batch
     np.testing.assert_allclose([v for v, _ in s0], [v for v, _ in s1], rtol=1e-6)

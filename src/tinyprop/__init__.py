@@ -45,16 +45,28 @@ from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
 from .ops import *  # noqa: F403 - every op is part of the public face
-from .tensor import Tensor
+from .tensor import Size, Tensor
 from .tracing import compile  # noqa: A004 - the PyTorch name
 
 __version__ = "0.1.0"
 
+float16 = np.float16
 float32 = np.float32
 float64 = np.float64
-int64 = np.int64
+uint8 = np.uint8
+int8 = np.int8
+int16 = np.int16
 int32 = np.int32
+int64 = np.int64
 bool_ = np.bool_
+# PyTorch's short dtype names (torch.float, torch.long, ...): NumPy dtypes here
+half = np.float16
+float = np.float32  # noqa: A001
+double = np.float64
+short = np.int16
+int = np.int32  # noqa: A001
+long = np.int64
+bool = np.bool_  # noqa: A001
 
 _LAZY = {"nn", "optim", "data", "manual", "train", "viz", "sklearn", "io", "functional", "cli"}
 

@@ -74,7 +74,8 @@ def run_backward(tensor, grad, retain_graph: bool = False) -> None:
         if node.retained is not None:
             t = node.retained()
             if t is not None:
-                t.grad = Tensor._wrap(g.copy()) if t.grad is None else Tensor._wrap(t.grad.data + g)
+                t.grad = (Tensor._wrap(g.copy()) if t.grad is None
+                          else Tensor._wrap(t.grad._data + g))
         in_grads = node.fn.backward(node, g)
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
@@ -112,4 +113,39 @@ def accumulate(leaves) -> None:
             given.add(id(g))
             t.grad = Tensor._wrap(g)
         else:
-            t.grad.data += g
+            t.grad._data += g
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj) -> bool:
+        from .tensor import Tensor
+
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's legacy ``torch.autograd.Variable``, kept for old course code.
+
+    Since PyTorch 0.4 every tensor records gradients itself, so ``Variable(t)`` is ``t``
+    and ``Variable(t, requires_grad=True)`` a leaf sharing ``t``'s values that requires
+    grad; ``isinstance(t, Variable)`` holds for every tensor.
+
+    >>> import tinyprop as tp
+    >>> from tinyprop.autograd import Variable
+    >>> w = Variable(tp.zeros(2), requires_grad=True)
+    >>> w.requires_grad, isinstance(w, Variable)
+    (True, True)
+    """
+
+    def __new__(cls, data, requires_grad: bool = False, volatile: bool = False):
+        from .tensor import Tensor, to_array
+
+        if volatile:
+            raise NotImplementedError(
+                "Variable(volatile=True) was removed in PyTorch 0.4; use `with tp.no_grad():`"
+            )
+        if not isinstance(data, Tensor):
+            return Tensor._wrap(to_array(data)).requires_grad_(requires_grad)
+        if not requires_grad:
+            return data
+        return Tensor._wrap(data._data).requires_grad_(True)

@@ -46,13 +46,13 @@ def check_module(module, x, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
 
     def objective():
         with tp.no_grad():
-            return float(np.sum(module(tp.tensor(x)).data * u))
+            return float(np.sum(module(tp.tensor(x))._data * u))
 
     module.zero_grad()
     xt = tp.tensor(x, requires_grad=True)
     (module(xt) * tp.tensor(u)).sum().backward()
-    targets = [("input", xt.grad.data, x)] + [
-        (pname, p.grad.data if p.grad is not None else np.zeros(p.shape), p.data)
+    targets = [("input", xt.grad._data, x)] + [
+        (pname, p.grad._data if p.grad is not None else np.zeros(p.shape), p._data)
         for pname, p in module.named_parameters()
     ]
     for pname, analytic, arr in targets:

@@ -2,10 +2,45 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .backend import get_default_dtype, resolve_generator, xp
-from .tensor import Tensor, to_array
+from .tensor import Tensor, as_tensor_data, to_array
+
+
+def _check_factory_kwargs(name, device=None, layout=None, pin_memory=False,
+                          memory_format=None, out=None) -> None:
+    """PyTorch's factory keywords that only have one meaning on NumPy: accepted when they
+    ask for what tinyprop does (a strided CPU tensor), refused clearly otherwise."""
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise NotImplementedError(
+            f"{name}(device={device!r}) is not supported: tinyprop computes on the CPU with "
+            "NumPy; leave device out or pass 'cpu'"
+        )
+    if layout is not None and not str(layout).endswith("strided"):
+        raise NotImplementedError(f"{name}(layout={layout!r}) is not supported: tinyprop "
+                                  "tensors are dense (strided)")
+    if pin_memory:
+        raise NotImplementedError(f"{name}(pin_memory=True) is not supported: there is no "
+                                  "GPU to pin memory for")
+    if out is not None:
+        raise NotImplementedError(f"{name}(out=...) is not supported; use the returned tensor")
+    del memory_format  # NumPy arrays here are always contiguous: any format is honoured
+
+
+def factory(fn):
+    """Let a creation function take PyTorch's ``device``, ``layout``, ``pin_memory``,
+    ``memory_format`` and ``out`` keywords (see :func:`_check_factory_kwargs`)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, device=None, layout=None, pin_memory=False, memory_format=None,
+                out=None, **kwargs):
+        _check_factory_kwargs(fn.__name__, device, layout, pin_memory, memory_format, out)
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def _shape(shape) -> tuple:
@@ -44,6 +79,7 @@ def _make(array, requires_grad: bool) -> Tensor:
     return t
 
 
+@factory
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested lists or an array).
 
@@ -57,6 +93,7 @@ def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     return _make(to_array(data, dtype, copy=True), requires_grad)
 
 
+@factory
 def as_tensor(data, dtype=None) -> Tensor:
     """Like :func:`tensor` but shares memory with an array when it can.
 
@@ -83,16 +120,18 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
+@factory
 def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros: ``tp.zeros(2, 3)`` or ``tp.zeros((2, 3))``.
 
     >>> import tinyprop as tp
     >>> tp.zeros(2, 3).shape
-    (2, 3)
+    tinyprop.Size([2, 3])
     """
     return _make(xp.zeros(_shape(shape), dtype=_dtype(dtype)), requires_grad)
 
 
+@factory
 def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones.
 
@@ -103,16 +142,18 @@ def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     return _make(xp.ones(_shape(shape), dtype=_dtype(dtype)), requires_grad)
 
 
+@factory
 def empty(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor (contents are arbitrary).
 
     >>> import tinyprop as tp
     >>> tp.empty(2, 3).shape
-    (2, 3)
+    tinyprop.Size([2, 3])
     """
     return _make(xp.empty(_shape(shape), dtype=_dtype(dtype)), requires_grad)
 
 
+@factory
 def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value``.
 
@@ -126,6 +167,7 @@ def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     return _make(xp.full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
 
 
+@factory
 def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
     """Evenly spaced values in ``[start, end)``; integers give int64 as in PyTorch.
 
@@ -143,6 +185,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     return _make(xp.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
 
 
+@factory
 def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
     """``steps`` values evenly spaced from ``start`` to ``end`` inclusive.
 
@@ -150,9 +193,11 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
     >>> tp.linspace(0, 1, 5).tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     return _make(xp.linspace(start, end, int(steps), dtype=_dtype(dtype)), requires_grad)
 
 
+@factory
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
     """Identity matrix of shape (n, m).
 
@@ -163,12 +208,13 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -
     return _make(xp.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
+@factory
 def randn(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from ``generator`` (default: ``tp.manual_seed``'s).
 
     >>> import tinyprop as tp
     >>> tp.randn(2, 3, generator=0).shape
-    (2, 3)
+    tinyprop.Size([2, 3])
     """
     _real_dtype(dtype, "randn")
     g = resolve_generator(generator)
@@ -176,6 +222,7 @@ def randn(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Te
     return _make(arr, requires_grad)
 
 
+@factory
 def rand(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1).
 
@@ -189,18 +236,34 @@ def rand(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Ten
     return _make(arr, requires_grad)
 
 
-def randint(low: int, high: int, size, generator=None, dtype=np.int64) -> Tensor:
-    """Random integers in ``[low, high)``.
+@factory
+def randint(*args, size=None, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Random integers in ``[low, high)``: ``randint(low, high, size)`` or
+    ``randint(high, size)`` (low 0), PyTorch's two forms.
 
     >>> import tinyprop as tp
     >>> tp.randint(0, 10, (2, 3), generator=0).shape
-    (2, 3)
+    tinyprop.Size([2, 3])
+    >>> tp.randint(5, (4,), generator=0).shape
+    tinyprop.Size([4])
     """
+    if size is not None:
+        args = (*args, size)
+    if len(args) == 2:
+        low, (high, size) = 0, args
+    elif len(args) == 3:
+        low, high, size = args
+    else:
+        raise TypeError(f"randint takes (high, size) or (low, high, size), got {len(args)} "
+                        "arguments; e.g. tp.randint(0, 10, (2, 3))")
     g = resolve_generator(generator)
-    size = (size,) if isinstance(size, int) else tuple(size)
-    return Tensor._wrap(g.integers(low, high, size=size, dtype=dtype))
+    size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    dtype = np.dtype(np.int64 if dtype is None else dtype)
+    arr = g.integers(int(low), int(high), size=size, dtype=np.int64).astype(dtype, copy=False)
+    return _make(arr, requires_grad)
 
 
+@factory
 def randperm(n: int, generator=None) -> Tensor:
     """A random permutation of ``0..n-1`` (int64).
 
@@ -213,7 +276,7 @@ def randperm(n: int, generator=None) -> Tensor:
 
 def _like(fn):
     def like(t, dtype=None, requires_grad: bool = False, **kwargs) -> Tensor:
-        t = t if isinstance(t, Tensor) else Tensor(t)
+        t = as_tensor_data(t)
         return fn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad, **kwargs)
 
     like.__name__ = f"{fn.__name__}_like"
@@ -221,7 +284,7 @@ def _like(fn):
         f"Like :func:`{fn.__name__}` with the shape and dtype of ``t``.\n\n"
         "    >>> import tinyprop as tp\n"
         f"    >>> tp.{fn.__name__}_like(tp.ones(2, 3)).shape\n"
-        "    (2, 3)\n"
+        "    tinyprop.Size([2, 3])\n"
     )
     return like
 
@@ -233,6 +296,7 @@ randn_like = _like(randn)
 rand_like = _like(rand)
 
 
+@factory
 def full_like(t, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor shaped like ``t`` filled with ``fill_value``.
 
@@ -240,5 +304,5 @@ def full_like(t, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     >>> tp.full_like(tp.zeros(2), 7).tolist()
     [7.0, 7.0]
     """
-    t = t if isinstance(t, Tensor) else Tensor(t)
+    t = as_tensor_data(t)
     return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)

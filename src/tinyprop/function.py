@@ -47,6 +47,17 @@ class Context:
         """Keep arrays for the backward pass (freed after it unless retain_graph=True)."""
         self.saved = arrays
 
+    @property
+    def saved_tensors(self) -> tuple:
+        """What ``save_for_backward`` kept (PyTorch's name; here they are arrays, since
+        ``forward`` and ``backward`` work on arrays)."""
+        if self.freed:
+            raise RuntimeError(
+                "the values saved for backward were freed by an earlier backward(); pass "
+                "retain_graph=True to that backward() to keep them"
+            )
+        return self.saved
+
     def name(self) -> str:
         return f"{self.fn.__name__}Backward"
 
@@ -71,6 +82,8 @@ class _NoContext:
 
     def save_for_backward(self, *arrays) -> None:
         pass
+
+    saved_tensors = ()
 
 
 class Function:

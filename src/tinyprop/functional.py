@@ -28,10 +28,12 @@ from .ops.loss import (
     mse_loss,
     nll_loss,
     one_hot,
+    smooth_l1_loss,
 )
+from .ops.shape import pad
 
 __all__ = [
     "elu", "gelu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "softplus",
     "tanh", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "l1_loss",
-    "mse_loss", "nll_loss", "one_hot",
+    "mse_loss", "nll_loss", "one_hot", "smooth_l1_loss", "pad",
 ]

@@ -29,11 +29,11 @@ class GradcheckError(ValueError):
 
 def _outputs(out):
     outs = out if isinstance(out, (tuple, list)) else (out,)
-    return [o for o in outs if isinstance(o, Tensor) and o.data.dtype.kind == "f"]
+    return [o for o in outs if isinstance(o, Tensor) and o._data.dtype.kind == "f"]
 
 
 def _objective(outs, us) -> float:
-    return float(sum(np.sum(o.data.astype(np.float64) * u) for o, u in zip(outs, us)))
+    return float(sum(np.sum(o._data.astype(np.float64) * u) for o, u in zip(outs, us)))
 
 
 def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -78,8 +78,8 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     items = [inputs] if single else list(inputs)
     args = []
     for x in items:
-        if isinstance(x, Tensor) and x.data.dtype.kind == "f":
-            t = Tensor._wrap(x.data.astype(np.float64))
+        if isinstance(x, Tensor) and x._data.dtype.kind == "f":
+            t = Tensor._wrap(x._data.astype(np.float64))
             if x.requires_grad:
                 t.requires_grad_(True)
             args.append(t)
@@ -104,10 +104,10 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             total.backward()
     for i in checked:
         x = args[i]
-        analytic = np.zeros(x.shape) if x.grad is None else x.grad.data.astype(np.float64)
+        analytic = np.zeros(x.shape) if x.grad is None else x.grad._data.astype(np.float64)
         with no_grad():
             numeric = numerical_gradient(
-                lambda: _objective(_outputs(fn(*args)), us), x.data, eps)
+                lambda: _objective(_outputs(fn(*args)), us), x._data, eps)
         err = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         bad = ~(err <= 0)  # NaN counts as a failure
         if bad.any():
@@ -116,9 +116,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             worst = tuple(int(i) for i in worst)
             where = worst if x.ndim else "()"
             raise GradcheckError(
-                f"gradcheck: gradient of input {i} (shape {x.shape}) is wrong at element "
+                f"gradcheck: gradient of input {i} (shape {tuple(x.shape)}) is wrong at element "
                 f"{where}: analytic {analytic[worst]:.10g}, numeric {numeric[worst]:.10g} "
                 f"(|diff| {abs(analytic[worst] - numeric[worst]):.3g}, allowed "
-                f"{atol:g} + {rtol:g}*|numeric|); {int(bad.sum())} of {x.data.size} elements fail"
+                f"{atol:g} + {rtol:g}*|numeric|); {int(bad.sum())} of {x._data.size} elements fail"
             )
     return True

@@ -9,7 +9,6 @@ themselves live in :mod:`tinyprop.ops` and are bound as methods there.
 from __future__ import annotations
 
 import weakref
-from operator import attrgetter
 
 import numpy as np
 
@@ -19,11 +18,39 @@ from .backend import get_default_dtype, xp
 from .grad_mode import is_grad_enabled
 
 
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as ``tinyprop.Size([2, 3])`` (``torch.Size``).
+
+    >>> import tinyprop as tp
+    >>> tp.zeros(2, 3).shape
+    tinyprop.Size([2, 3])
+    >>> tp.zeros(2, 3).shape == (2, 3), tp.zeros(2, 3).shape.numel()
+    (True, 6)
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"tinyprop.Size({list(self)})"
+
+    def __getitem__(self, index):
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
 class _Size(int):
     """The number of elements, also callable like PyTorch's ``size()``.
 
-    ``t.size`` compares and computes as an int (NumPy's meaning), and ``t.size()``
-    returns the shape, ``t.size(d)`` one dimension (PyTorch's meaning).
+    ``t.size`` compares and computes as an int (NumPy's meaning, an alias), and
+    ``t.size()`` returns the shape as a :class:`Size`, ``t.size(d)`` one dimension
+    (PyTorch's meaning).
     """
 
     def __new__(cls, shape):
@@ -32,7 +59,7 @@ class _Size(int):
         return obj
 
     def __call__(self, dim=None):
-        return self._shape if dim is None else self._shape[dim]
+        return Size(self._shape) if dim is None else self._shape[dim]
 
 
 def to_array(data, dtype=None, copy=True):
@@ -43,7 +70,7 @@ def to_array(data, dtype=None, copy=True):
     ``dtype`` overrides all of that.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is not None:
         arr = np.array(data, dtype=dtype, copy=copy or None)
     else:
@@ -66,6 +93,14 @@ def to_array(data, dtype=None, copy=True):
     return arr
 
 
+def as_tensor_data(data) -> Tensor:
+    """Wrap user data (number, list, array or Tensor) as a Tensor under tinyprop's dtype
+    policy (:func:`to_array`), sharing an array's memory where it can."""
+    if isinstance(data, Tensor):
+        return data
+    return Tensor._wrap(to_array(data, copy=False))
+
+
 class Tensor:
     """An n-dimensional array that can record operations for backpropagation.
 
@@ -79,8 +114,29 @@ class Tensor:
     __slots__ = ("_data", "grad", "requires_grad", "grad_fn", "__weakref__")
     __array_priority__ = 1000  # numpy defers to Tensor's reflected operators
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None) -> None:
-        self.data = to_array(data, dtype)
+    def __init__(self, *args, requires_grad: bool = False, dtype=None) -> None:
+        """PyTorch's legacy constructor: ``Tensor(data)`` holds ``data`` in the default
+        float dtype (``tp.tensor`` keeps integer data integer), ``Tensor(2, 3)`` is a
+        2x3 tensor (zeros here; PyTorch leaves it uninitialised) and ``Tensor()`` an
+        empty one."""
+        if len(args) == 1 and isinstance(args[0], Tensor) and dtype is None:
+            src = args[0]._data
+            arr = src if src.dtype == get_default_dtype() else src.astype(get_default_dtype())
+        elif args and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                          for a in args):
+            if any(a < 0 for a in args):
+                raise ValueError(f"Tensor(*sizes) needs sizes >= 0, got {args}")
+            arr = xp.zeros(tuple(int(a) for a in args), dtype=dtype or get_default_dtype())
+        elif len(args) == 1:
+            arr = to_array(args[0], dtype or get_default_dtype())
+        elif not args:
+            arr = xp.zeros((0,), dtype=dtype or get_default_dtype())
+        else:
+            raise TypeError(
+                f"Tensor() takes one data argument or integer sizes, got {len(args)} "
+                "arguments; use tp.tensor(data, dtype=..., requires_grad=...)"
+            )
+        self._data = arr
         self.grad = None
         self.grad_fn = None
         self.requires_grad = False
@@ -98,50 +154,61 @@ class Tensor:
         return t
 
     # ---- attributes -------------------------------------------------------------
+    def _get_data(self) -> Tensor:
+        return Tensor._wrap(self._data)
+
     def _set_data(self, value) -> None:
         _trace.breaks("a tensor's .data is replaced")
         # ``p.data -= lr * p.grad`` (PyTorch's idiom) hands a Tensor back: keep the array
         self._data = value._data if isinstance(value, Tensor) else xp.asarray(value)
 
-    data = property(attrgetter("_data"), _set_data,
-                    doc="The underlying array; assigning a Tensor or array replaces it.")
+    data = property(_get_data, _set_data, doc=(
+        "The same values as a Tensor outside the graph (PyTorch's ``.data``): it shares "
+        "this tensor's array, so ``w.data.zero_()`` or ``w.grad.data.zero_()`` change "
+        "them in place without being recorded. Assigning a Tensor or array replaces "
+        "the array. ``.numpy()`` gives the NumPy array itself."))
 
     @property
-    def shape(self) -> tuple:
-        return self.data.shape
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def size(self) -> _Size:
         """Number of elements; ``t.size()`` gives the shape as in PyTorch."""
-        return _Size(self.data.shape)
+        return _Size(self._data.shape)
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user rather than by a recorded op."""
         return self.grad_fn is None
 
-    @property
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        """True for float16/32/64 tensors (PyTorch's method)."""
+        return self._data.dtype.kind == "f"
+
+    @property
+    def device(self) -> str:
+        """Always ``'cpu'``: tinyprop computes with NumPy."""
+        return "cpu"
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor; use .item() to read its value")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         for i in range(len(self)):
@@ -151,25 +218,25 @@ class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number."""
         _trace.breaks("a tensor's value is read into Python (.item(), float(), int())")
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"item() needs a tensor with one element, got shape {self.shape}; "
+                f"item() needs a tensor with one element, got shape {tuple(self.shape)}; "
                 "reduce it first (e.g. .sum() or .mean()) or index one element"
             )
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
         _trace.breaks("a tensor is converted to a NumPy array")
-        return self.data
+        return self._data
 
     def tolist(self):
         _trace.breaks("a tensor is converted to a list")
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
         _trace.breaks("a tensor is converted to a NumPy array")
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -179,21 +246,22 @@ class Tensor:
 
     def __bool__(self) -> bool:
         _trace.breaks("a tensor's value decides Python control flow (if/while/bool())")
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data.reshape(()))
+        return bool(self._data.reshape(()))
 
     def __index__(self) -> int:
         _trace.breaks("a tensor's value is used as a Python index")
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of one element can be used as an index")
-        return int(self.data.reshape(()))
+        return int(self._data.reshape(()))
 
     def __format__(self, spec: str) -> str:
-        if self.data.size == 1 and spec:
+        # PyTorch formats a 0-d tensor as its number: f"{loss}" prints 0.1234..., not tensor(...)
+        if self._data.ndim == 0 or (self._data.size == 1 and spec):
             return format(self.item(), spec)
         return format(str(self), spec)
 
@@ -202,7 +270,7 @@ class Tensor:
     # ---- graph ------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (leaf, floating-point tensors only)."""
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(
                 f"only floating-point tensors can require gradients, got dtype {self.dtype}; "
                 "convert with .float() or .double() first (labels and indices never need one)"
@@ -217,7 +285,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing the same data, cut from the graph."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._data)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""
@@ -238,24 +306,31 @@ class Tensor:
                 "computation had requires_grad=True (or it ran under no_grad())"
             )
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward() without a gradient needs a one-element output, got shape "
-                    f"{self.shape}; call .sum() first or pass a gradient of that shape"
+                    f"{tuple(self.shape)}; call .sum() first or pass a gradient of that shape"
                 )
-            g = xp.ones(self.data.shape, dtype=self.data.dtype)
+            g = xp.ones(self._data.shape, dtype=self._data.dtype)
         else:
-            g = to_array(gradient, dtype=self.data.dtype, copy=True)
-            if g.shape != self.data.shape:
+            g = to_array(gradient, dtype=self._data.dtype, copy=True)
+            if g.shape != self._data.shape:
                 raise ValueError(
-                    f"gradient shape {g.shape} does not match the tensor's shape "
-                    f"{self.shape}; pass a gradient of the same shape"
+                    f"gradient shape {tuple(g.shape)} does not match the tensor's shape "
+                    f"{tuple(self.shape)}; pass a gradient of the same shape"
                 )
         run_backward(self, g, retain_graph=retain_graph)
 
     # ---- in-place (not recorded) --------------------------------------------------
     def _check_inplace(self) -> None:
         _trace.breaks("a tensor is changed in place")
+        if self.requires_grad and is_grad_enabled() and self.grad_fn is not None:
+            # PyTorch records this; tinyprop's graph does not rewrite nodes in place
+            raise NotImplementedError(
+                "in-place change of a tensor made by a recorded op is not supported; use the "
+                "out-of-place op (e.g. x * 0 or tp.zeros_like(x) for x.zero_()), or do it "
+                "under `with tp.no_grad():`"
+            )
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError(
                 "in-place change of a tensor that requires grad while recording; "
@@ -265,24 +340,24 @@ class Tensor:
     def zero_(self) -> Tensor:
         """Fill with zeros in place (e.g. ``x.grad.zero_()``)."""
         self._check_inplace()
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def fill_(self, value) -> Tensor:
         self._check_inplace()
-        self.data[...] = value
+        self._data[...] = value
         return self
 
     def copy_(self, src) -> Tensor:
         """Copy values from ``src`` (broadcast to this shape) in place."""
         self._check_inplace()
-        self.data[...] = src.data if isinstance(src, Tensor) else src
+        self._data[...] = src._data if isinstance(src, Tensor) else src
         return self
 
     def add_(self, other, alpha=1) -> Tensor:
         self._check_inplace()
-        o = other.data if isinstance(other, Tensor) else other
-        self.data += o if alpha == 1 else alpha * o
+        o = other._data if isinstance(other, Tensor) else other
+        self._data += o if alpha == 1 else alpha * o
         return self
 
     def sub_(self, other, alpha=1) -> Tensor:
@@ -290,12 +365,12 @@ class Tensor:
 
     def mul_(self, other) -> Tensor:
         self._check_inplace()
-        self.data *= other.data if isinstance(other, Tensor) else other
+        self._data *= other._data if isinstance(other, Tensor) else other
         return self
 
     def div_(self, other) -> Tensor:
         self._check_inplace()
-        self.data /= other.data if isinstance(other, Tensor) else other
+        self._data /= other._data if isinstance(other, Tensor) else other
         return self
 
     def _inplace(self, op, other):
@@ -318,8 +393,8 @@ class Tensor:
             )
         if result.shape != self._data.shape:
             raise ValueError(
-                f"in-place result shape {result.shape} differs from the tensor's shape "
-                f"{self.shape}; use an out-of-place op"
+                f"in-place result shape {tuple(result.shape)} differs from the tensor's shape "
+                f"{tuple(self.shape)}; use an out-of-place op"
             )
         self._data[...] = result
         return self
@@ -339,22 +414,22 @@ class Tensor:
     def __setitem__(self, index, value) -> None:
         self._check_inplace()
         if isinstance(index, Tensor):
-            index = index.data
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+            index = index._data
+        self._data[index] = value._data if isinstance(value, Tensor) else value
 
     # ---- repr ---------------------------------------------------------------------
     def __repr__(self) -> str:
-        body = np.array2string(
-            np.asarray(self.data), separator=", ", prefix="tensor(", precision=4
-        )
+        from ._print import tensor_repr
+
         extras = []
-        if self.data.dtype != get_default_dtype() and self.data.dtype != np.int64:
-            extras.append(f"dtype={self.data.dtype}")
+        dt = self._data.dtype
+        if dt != get_default_dtype() and dt != np.int64 and dt != np.bool_:
+            extras.append(f"dtype=tinyprop.{dt}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        return tensor_repr(np.asarray(self._data), extras)
 
     def __str__(self) -> str:
         return self.__repr__()

@@ -214,7 +214,7 @@ def _build(tape, inputs, result, allowed):
         shapes = {}
         if out.grad_fn is not None:
             needs = tuple(isinstance(v, Tensor) and v.requires_grad for v in ins)
-            shapes = {slot[id(v)]: (v.data.shape, v.data.dtype)
+            shapes = {slot[id(v)]: (v._data.shape, v._data.dtype)
                       for v in ins if isinstance(v, Tensor) and v.requires_grad}
         slot[id(out)] = first_op + len(steps)
         steps.append(_Step(fn, args, fills, kwargs, slot[id(out)], needs, shapes))
@@ -238,7 +238,7 @@ class CompiledFunction:
     >>> x = tp.ones(5, 3)
     >>> model(x).sum().backward()  # first call: traced
     >>> model(x).shape, len(model.traces)  # second call: replayed
-    ((5, 2), 1)
+    (tinyprop.Size([5, 2]), 1)
     """
 
     def __init__(self, fn, module=None) -> None:
@@ -375,6 +375,6 @@ def compile(fn):  # noqa: A001 - the PyTorch name
     ...     w.grad = None
     ...     f(tp.ones(4, 3), w).backward()
     >>> w.grad.shape
-    (3, 2)
+    tinyprop.Size([3, 2])
     """
     return CompiledFunction(fn)

@@ -80,7 +80,7 @@ def test_gradcheck_mlp_through_all_parameters():
         nn.Linear(4, 2),
     ).double()
     names = [n for n, _ in model.named_parameters()]
-    values = [tp.tensor(p.data.copy(), requires_grad=True) for p in model.parameters()]
+    values = [tp.tensor(p.numpy().copy(), requires_grad=True) for p in model.parameters()]
 
     def fn(x, *vals):
         for name, v in zip(names, vals):
@@ -283,9 +283,10 @@ def test_batchnorm_momentum_none_is_cumulative_average():
     batches = [_x((5, 2), s) + s for s in range(4)]
     for x in batches:
         bn(x)
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([x.data.mean(0) for x in batches], 0))
+    means = np.mean([x.numpy().mean(0) for x in batches], 0)
+    np.testing.assert_allclose(bn.running_mean.data, means)
     np.testing.assert_allclose(
-        bn.running_var.data, np.mean([x.data.var(0, ddof=1) for x in batches], 0)
+        bn.running_var.data, np.mean([x.numpy().var(0, ddof=1) for x in batches], 0)
     )
 
 
@@ -293,7 +294,7 @@ def test_batchnorm_momentum_none_is_cumulative_average():
 @given(n=st.integers(2, 8), c=st.integers(1, 5), seed=st.integers(0, 10_000))
 def test_batchnorm_train_output_is_standardised(n, c, seed):
     x = tp.tensor(np.random.default_rng(seed).standard_normal((n, c)) * 5 + 3)
-    y = nn.BatchNorm1d(c).double()(x).data
+    y = nn.BatchNorm1d(c).double()(x).numpy()
     np.testing.assert_allclose(y.mean(0), 0, atol=1e-9)
-    var = x.data.var(0)
+    var = x.numpy().var(0)
     np.testing.assert_allclose(y.var(0), var / (var + 1e-5), rtol=1e-6, atol=1e-9)

@@ -29,7 +29,7 @@ def test_parameter_is_a_leaf_requiring_grad_and_shares_tensor_data():
     t = tp.randn(3, 2)
     p = nn.Parameter(t)
     assert isinstance(p, tp.Tensor) and p.is_leaf and p.requires_grad
-    assert p.data is t.data
+    assert p.numpy() is t.numpy()
     assert nn.Parameter(tp.ones(2), requires_grad=False).requires_grad is False
     assert repr(nn.Parameter(tp.ones(2))).startswith("Parameter containing:\ntensor(")
     with pytest.raises(TypeError, match="floating-point"):
@@ -40,7 +40,7 @@ def test_parameter_is_a_leaf_requiring_grad_and_shares_tensor_data():
 def test_seed_002_style_update_through_data():
     w = nn.Parameter(tp.randn(3, 2).float())
     (w * 2).sum().backward()
-    before = w.data.copy()
+    before = w.numpy().copy()
     w.data = w.data - 0.1 * w.grad.data
     np.testing.assert_allclose(w.data, before - 0.2)
     assert (w * 1).grad_fn is not None and type(w * 1) is tp.Tensor

@@ -156,7 +156,7 @@ def test_linear_default_init_matches_torch_distribution():
     tp.manual_seed(0)
     ours = [nn.Linear(300, 200) for _ in range(2)]
     theirs = [tnn.Linear(300, 200) for _ in range(2)]
-    w1 = np.concatenate([m.weight.data.ravel() for m in ours])
+    w1 = np.concatenate([m.weight.numpy().ravel() for m in ours])
     w2 = np.concatenate([m.weight.detach().numpy().ravel() for m in theirs])
     _assert_same_distribution(w1, w2, uniform=True)
     assert np.abs(w1).max() <= 1 / math.sqrt(300)

@@ -75,7 +75,7 @@ def test_round_trip_continues_identically(case, helpers):
     first, opt_a, _ = helpers.make_tinyprop(cls, kwargs, groups)
     helpers.drive(first, opt_a, problem, steps=K, sign=sign)
     saved = helpers.checkpoint_roundtrip(opt_a.state_dict())
-    values = [p.data.copy() for p in first]
+    values = [p.numpy().copy() for p in first]
 
     # a fresh optimizer, built with different hyperparameters: the checkpoint's win
     other = dict(kwargs, lr=kwargs["lr"] * 3)

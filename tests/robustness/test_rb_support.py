@@ -110,14 +110,14 @@ def state_of(obj):
     if isinstance(obj, nn.Module):
         state = {k: np.array(v, copy=True) for k, v in obj.state_dict().items()}
         grads = {
-            n: None if p.grad is None else p.grad.data.copy() for n, p in obj.named_parameters()
+            n: None if p.grad is None else p.grad.numpy().copy() for n, p in obj.named_parameters()
         }
         return {"state": state, "grads": grads, "training": obj.training}
     if isinstance(obj, optim.Optimizer):
         groups = [{k: v for k, v in g.items() if k != "params"} for g in obj.param_groups]
         return {"state_dict": copy.deepcopy(obj.state_dict()), "groups": copy.deepcopy(groups)}
     if isinstance(obj, tp.Tensor):
-        return (obj.data.copy(), None if obj.grad is None else obj.grad.data.copy())
+        return (obj.numpy().copy(), None if obj.grad is None else obj.grad.numpy().copy())
     if isinstance(obj, manual.Layer):
         return {
             "params": {k: v.copy() for k, v in obj.parameters().items()},

@@ -48,7 +48,7 @@ def train(seed: int, *, default_rng: bool, start: threading.Barrier | None = Non
             loss.backward()
             opt.step()
             losses.append(loss.item())
-    params = [p.data.copy() for p in model.parameters()]
+    params = [p.numpy().copy() for p in model.parameters()]
     return {"losses": losses, "params": params, "span": (began, time.perf_counter())}
 
 
@@ -159,9 +159,9 @@ def draws(seed: int | None, n: int = 40, start: threading.Barrier | None = None)
         tp.manual_seed(seed)
     out = []
     for i in range(n):
-        out.append(tp.randn(8).data.copy())
-        out.append(tp.rand(3).data.copy())
-        out.append(tp.randperm(6).data.copy())
+        out.append(tp.randn(8).numpy().copy())
+        out.append(tp.rand(3).numpy().copy())
+        out.append(tp.randperm(6).numpy().copy())
         if i % 7 == 0:
             threading.Event().wait(0.001)  # let the other thread run in between
     return np.concatenate([o.astype(np.float64) for o in out])

@@ -96,7 +96,7 @@ def check_numeric(X, name: str = "X") -> np.ndarray:
     if arr.ndim == 0:
         raise ValueError(f"{name} must have a sample axis, got a 0-d array; pass X.reshape(1, -1)")
     if arr.shape[0] == 0:
-        raise ValueError(f"{name} must hold at least one sample, got shape {arr.shape}")
+        raise ValueError(f"{name} must hold at least one sample, got shape {tuple(arr.shape)}")
     if arr.dtype.kind == "f":
         with np.errstate(over="ignore", invalid="ignore"):
             total = float(arr.sum(dtype=np.float64))
@@ -121,7 +121,7 @@ def check_labels(y, name: str = "y", n_classes: int | None = None) -> np.ndarray
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise ValueError(
-            f"{name} must be 1-D class indices, got shape {arr.shape}; "
+            f"{name} must be 1-D class indices, got shape {tuple(arr.shape)}; "
             "for one-hot targets use y.argmax(axis=1)"
         )
     if arr.dtype.kind == "f":

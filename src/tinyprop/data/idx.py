@@ -174,7 +174,7 @@ def write_idx(path: str | os.PathLike, array) -> Path:
     if not 1 <= arr.ndim <= 255:
         raise ValueError(f"write_idx needs 1 to 255 dimensions, got {arr.ndim}")
     if any(d >= 2**32 for d in arr.shape):
-        raise ValueError(f"IDX dimensions must be < 2**32, got shape {arr.shape}")
+        raise ValueError(f"IDX dimensions must be < 2**32, got shape {tuple(arr.shape)}")
     header = bytes([0, 0, code, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
     payload = np.ascontiguousarray(arr, dtype=IDX_DTYPES[code]).tobytes()
     path = Path(path)

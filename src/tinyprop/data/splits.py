@@ -65,7 +65,7 @@ class Grid:
         if v.shape[:1] != (self.points.shape[0],):
             raise ValueError(
                 f"values must have one row per grid point ({self.points.shape[0]}), "
-                f"got shape {v.shape}; pass model(grid.points)"
+                f"got shape {tuple(v.shape)}; pass model(grid.points)"
             )
         return v.reshape(self.shape + v.shape[1:])
 

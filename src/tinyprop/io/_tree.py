@@ -129,7 +129,7 @@ def encode(obj):
                 return x
             return {"float": "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")}
         if isinstance(x, Tensor):
-            return _array_node(np.asarray(x.data), path, tensors, scalar=False)
+            return _array_node(np.asarray(x._data), path, tensors, scalar=False)
         if isinstance(x, np.ndarray):
             return _array_node(x, path, tensors, scalar=False)
         if isinstance(x, (dict, list, tuple)):
@@ -200,7 +200,7 @@ def _decode_array(node: dict, path, tensors: dict, used: set):
     if arr.dtype.name != dtype or list(arr.shape) != shape or (scalar and shape):
         raise CheckpointError(
             f"tensor {name!r} at {where(path)}: the tree expects dtype {dtype} shape "
-            f"{tuple(shape)}, the file holds dtype {arr.dtype} shape {arr.shape}; the file "
+            f"{tuple(shape)}, the file holds dtype {arr.dtype} shape {tuple(arr.shape)}; the file "
             "is inconsistent (damaged or edited). Save it again"
         )
     return arr[()] if scalar else arr

@@ -139,7 +139,7 @@ def compare(name: str, analytic, numeric: Array, atol: float, rtol: float) -> Gr
         else:
             raise ValueError(
                 f"the analytic gradient {name!r} has shape {a.shape} but the array it belongs "
-                f"to has shape {numeric.shape}; a gradient must have its array's shape"
+                f"to has shape {tuple(numeric.shape)}; a gradient must have its array's shape"
             )
     err = np.abs(a - numeric)
     tol = atol + rtol * np.abs(numeric)
@@ -226,7 +226,7 @@ def check_layer(
     d_out = np.array(d_out, dtype=np.float64)
     if d_out.shape != y.shape:
         raise ValueError(
-            f"d_out must have the layer output's shape {y.shape}, got {d_out.shape}; "
+            f"d_out must have the layer output's shape {tuple(y.shape)}, got {tuple(d_out.shape)}; "
             "omit d_out for a random one"
         )
     if hasattr(work, "zero_gradients"):

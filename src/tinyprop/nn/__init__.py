@@ -21,9 +21,10 @@ from .loss import (
     L1Loss,
     MSELoss,
     NLLLoss,
+    SmoothL1Loss,
 )
 from .module import IncompatibleKeys, Module
-from .normalization import BatchNorm1d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm
 from .parameter import Parameter
 
 __all__ = [
@@ -47,12 +48,15 @@ __all__ = [
     "LogSoftmax",
     "Dropout",
     "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
     "LayerNorm",
     "CrossEntropyLoss",
     "NLLLoss",
     "MSELoss",
     "L1Loss",
     "HuberLoss",
+    "SmoothL1Loss",
     "BCEWithLogitsLoss",
     "functional",
     "init",

@@ -41,7 +41,7 @@ def check_state_dict(targets, state_dict, strict: bool, owner: str):
     for key, target in targets.items():
         if key not in state_dict:
             continue
-        arr, why = _convert_value(state_dict[key], target.data)
+        arr, why = _convert_value(state_dict[key], target._data)
         if why:
             problems.append(f"{key}: {why}")
         else:
@@ -62,7 +62,7 @@ def check_state_dict(targets, state_dict, strict: bool, owner: str):
 def _convert_value(value, target):
     """``(array, None)`` if ``value`` can be copied into ``target``, else ``(None, reason)``."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     elif not isinstance(value, np.ndarray) and hasattr(value, "detach"):
         value = value.detach()  # e.g. a torch tensor that requires grad
     try:
@@ -70,7 +70,7 @@ def _convert_value(value, target):
     except Exception as e:  # noqa: BLE001 - report any conversion failure
         return None, f"cannot convert a {type(value).__name__} to an array ({e})"
     if arr.shape != target.shape:
-        return None, f"shape mismatch: expected {target.shape}, got {arr.shape}"
+        return None, f"shape mismatch: expected {tuple(target.shape)}, got {tuple(arr.shape)}"
     if arr.dtype.kind not in "biuf":
         return None, f"expected numbers, got dtype {arr.dtype}"
     if target.dtype.kind in "iub" and arr.dtype.kind == "f":

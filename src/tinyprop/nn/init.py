@@ -53,7 +53,7 @@ _LINEAR = (
 
 def _array(tensor, what: str):
     if isinstance(tensor, Tensor):
-        return tensor.data
+        return tensor._data
     if isinstance(tensor, np.ndarray):
         return tensor
     raise TypeError(f"{what} fills a Tensor (or numpy array) in place, got {type(tensor).__name__}")
@@ -174,7 +174,7 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     >>> from tinyprop.nn import init
     >>> w = init.uniform_(tp.empty(1000), -2.0, 2.0, generator=0)
     >>> bool((w.abs() <= 2.0).all()), w.shape
-    (True, (1000,))
+    (True, tinyprop.Size([1000]))
     """
     if not a <= b:
         raise ValueError(f"uniform_ needs a <= b, got a={a}, b={b}")

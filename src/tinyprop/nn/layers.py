@@ -8,7 +8,7 @@ import numbers
 import numpy as np
 
 from ..backend import get_default_dtype, resolve_generator, xp
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor_data
 from . import init
 from ._functions import LinearFunction
 from .module import Module
@@ -50,7 +50,7 @@ class Linear(Module):
     >>> import tinyprop as tp
     >>> layer = Linear(64, 50, generator=0)
     >>> layer(tp.zeros(32, 64)).shape
-    (32, 50)
+    tinyprop.Size([32, 50])
     """
 
     def __init__(
@@ -79,8 +79,8 @@ class Linear(Module):
         params = self._parameters
         w = params["weight"]
         if not isinstance(x, Tensor):
-            x = Tensor(x)
-        shape = x.data.shape
+            x = as_tensor_data(x)
+        shape = x._data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear(in_features={self.in_features}) got input of shape {tuple(shape)}: "
@@ -88,7 +88,7 @@ class Linear(Module):
                 f"or build the layer as Linear({shape[-1] if shape else '?'}, "
                 f"{self.out_features})"
             )
-        if x.data.dtype != w.data.dtype:
+        if x._data.dtype != w._data.dtype:
             raise dtype_error("Linear", x, w)
         return LinearFunction.apply(x, w, params["bias"])
 
@@ -120,7 +120,7 @@ class Flatten(Module):
 
     >>> import tinyprop as tp
     >>> Flatten()(tp.zeros(32, 8, 8)).shape
-    (32, 64)
+    tinyprop.Size([32, 64])
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
@@ -133,12 +133,13 @@ class Flatten(Module):
 
     def forward(self, x) -> Tensor:
         if not isinstance(x, Tensor):
-            x = Tensor(x)
+            x = as_tensor_data(x)
         nd = x.ndim
         if nd and not (-nd <= self.start_dim < nd and -nd <= self.end_dim < nd):
             raise ValueError(
                 f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) got input of "
-                f"shape {x.shape} with {nd} dimensions; the dims must lie in [{-nd}, {nd - 1}]"
+                f"shape {x._data.shape} with {nd} dimensions; the dims must lie in "
+                f"[{-nd}, {nd - 1}]"
             )
         return x.flatten(self.start_dim, self.end_dim)
 

@@ -331,7 +331,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     def apply(self, fn) -> Module:
         """Call ``fn(module)`` on every child (recursively), then on this module."""
@@ -352,10 +352,10 @@ class Module:
         if dt.kind != "f":
             raise TypeError(f"Module.to() converts to a float dtype, got {dt}")
         for t in list(self.parameters()) + list(self.buffers()):
-            if t.data.dtype.kind == "f" and t.data.dtype != dt:
-                t.data = t.data.astype(dt)
+            if t._data.dtype.kind == "f" and t._data.dtype != dt:
+                t.data = t._data.astype(dt)
                 if t.grad is not None:
-                    t.grad.data = t.grad.data.astype(dt)
+                    t.grad.data = t.grad._data.astype(dt)
         return self
 
     def float(self) -> Module:
@@ -390,7 +390,7 @@ class Module:
         """
         out = OrderedDict() if destination is None else destination
         for name, t in self._state_items(prefix):
-            out[name] = t if keep_vars else t.data.copy()
+            out[name] = t if keep_vars else t._data.copy()
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
@@ -407,7 +407,7 @@ class Module:
         targets = OrderedDict(self._state_items())
         values, result = check_state_dict(targets, state_dict, strict, type(self).__name__)
         for key, arr in values.items():
-            targets[key].data[...] = arr
+            targets[key]._data[...] = arr
         return result
 
     # ---- repr ------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ class Parameter(Tensor):
         if data is None:
             arr = xp.empty((0,), dtype=get_default_dtype())
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr = data._data
         else:
             arr = to_array(data)
         self.data = arr
@@ -41,14 +41,14 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol):
         # copy.deepcopy / copy.copy: rebuild from a copy of the array, keep the flag.
-        return (_rebuild, (self.data, self.requires_grad))
+        return (_rebuild, (self._data, self.requires_grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        out = Parameter(self.data.copy(), self.requires_grad)
+        out = Parameter(self._data.copy(), self.requires_grad)
         if self.grad is not None:
-            out.grad = Tensor._wrap(self.grad.data.copy())
+            out.grad = Tensor._wrap(self.grad._data.copy())
         memo[id(self)] = out
         return out
 

@@ -66,7 +66,7 @@ def clip_grad_norm_(
         raise ValueError(
             f"{what}: norm_type must be > 0 (2.0 for Euclidean) or inf, got {norm_type}"
         )
-    grads = [p.grad.data for p in _params(parameters, what) if p.grad is not None]
+    grads = [p.grad._data for p in _params(parameters, what) if p.grad is not None]
     if not grads:
         return Tensor._wrap(xp.zeros((), dtype=np.float32))
     dtype = grads[0].dtype
@@ -106,7 +106,7 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
         raise ValueError(f"{what}: clip_value must be >= 0, got {clip_value}")
     for p in _params(parameters, what):
         if p.grad is not None:
-            xp.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            xp.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
 
 
 def parameters_to_vector(parameters) -> Tensor:
@@ -114,12 +114,12 @@ def parameters_to_vector(parameters) -> Tensor:
 
     >>> from tinyprop import nn
     >>> parameters_to_vector(nn.Linear(2, 3, generator=0).parameters()).shape
-    (9,)
+    tinyprop.Size([9])
     """
     params = _params(parameters, "parameters_to_vector")
     if not params:
         return Tensor._wrap(xp.zeros((0,), dtype=np.float32))
-    return Tensor._wrap(xp.concatenate([p.data.reshape(-1) for p in params]))
+    return Tensor._wrap(xp.concatenate([p._data.reshape(-1) for p in params]))
 
 
 def vector_to_parameters(vec, parameters) -> None:
@@ -133,15 +133,15 @@ def vector_to_parameters(vec, parameters) -> None:
     ([[1.0, 2.0]], [3.0])
     """
     params = _params(parameters, "vector_to_parameters")
-    v = vec.data if isinstance(vec, Tensor) else np.asarray(vec)
-    total = sum(p.data.size for p in params)
+    v = vec._data if isinstance(vec, Tensor) else np.asarray(vec)
+    total = sum(p._data.size for p in params)
     if v.ndim != 1 or v.size != total:
         raise ValueError(
             f"vector_to_parameters: expected a 1-D vector of {total} values (the parameters' "
-            f"total size), got shape {v.shape}"
+            f"total size), got shape {tuple(v.shape)}"
         )
     i = 0
     for p in params:
-        n = p.data.size
-        p.data[...] = v[i : i + n].reshape(p.data.shape)
+        n = p._data.size
+        p._data[...] = v[i : i + n].reshape(p._data.shape)
         i += n

@@ -37,8 +37,9 @@ from .loss import (
     mse_loss,
     nll_loss,
     one_hot,
+    smooth_l1_loss,
 )
-from .misc import all, any, clone, eq, ge, gt, isfinite, isnan, le, lt, ne, to
+from .misc import all, any, clone, eq, ge, gt, isfinite, isnan, le, lt, ne, to, unique
 from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from .shape import (
     broadcast_to,
@@ -52,6 +53,7 @@ from .shape import (
     reshape,
     squeeze,
     stack,
+    t,
     transpose,
     unsqueeze,
     view,
@@ -70,14 +72,15 @@ DIFFERENTIABLE = {
         "softmax": softmax, "log_softmax": log_softmax, "cross_entropy": cross_entropy,
         "nll_loss": nll_loss, "mse_loss": mse_loss,
         "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
-        "l1_loss": l1_loss, "huber_loss": huber_loss, "to": to, "clone": clone,
-        "mm": mm, "mv": mv, "dot": dot, "outer": outer,
+        "l1_loss": l1_loss, "huber_loss": huber_loss, "smooth_l1_loss": smooth_l1_loss,
+        "to": to, "clone": clone,
+        "mm": mm, "mv": mv, "dot": dot, "outer": outer, "t": t,
 }
 """Name -> function for every differentiable op (aliases such as ``cat`` excluded)."""
 
 ALIASES = {"cat": "concatenate", "clamp": "clip", "view": "reshape"}
 NON_DIFFERENTIABLE = ("argmax", "argmin", "one_hot", "eq", "ne", "lt", "le", "gt", "ge",
-                      "isnan", "isfinite", "all", "any")
+                      "isnan", "isfinite", "all", "any", "unique")
 
 
 def _bind() -> None:
@@ -88,12 +91,12 @@ def _bind() -> None:
             "amax", "amin", "var", "std", "logsumexp", "reshape", "flatten", "permute",
             "squeeze", "unsqueeze", "broadcast_to", "expand", "softmax", "log_softmax",
             "matmul", "clip", "maximum", "minimum", "pow", "to", "clone", "transpose", "mm",
-            "mv", "dot", "pad",
+            "mv", "dot", "pad", "t", "add", "sub", "mul", "div", "neg",
         )
     }
     methods.update(view=reshape, clamp=clip, argmax=argmax, argmin=argmin, all=all, any=any,
                    leaky_relu=leaky_relu, isnan=isnan, isfinite=isfinite, astype=to,
-                   eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge)
+                   eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, unique=unique)
     for name, fn in methods.items():
         setattr(Tensor, name, fn)
     ops = {
@@ -108,17 +111,23 @@ def _bind() -> None:
     Tensor.__rmul__ = lambda a, b: mul(b, a)
     Tensor.__rtruediv__ = lambda a, b: div(b, a)
     Tensor.__rpow__ = lambda a, b: pow(b, a)
+    Tensor.__floordiv__ = lambda a, b: div(a, b, rounding_mode="floor")
+    Tensor.__rfloordiv__ = lambda a, b: div(b, a, rounding_mode="floor")
     Tensor.__rmatmul__ = lambda a, b: matmul(b, a)
+    Tensor.where = lambda a, condition, other: where(condition, a, other)  # PyTorch's order
     Tensor.__neg__ = neg
     Tensor.__pos__ = lambda a: a
     Tensor.__abs__ = abs
     Tensor.T = property(lambda a: transpose(a), doc="All dimensions reversed.")
     Tensor.mT = property(lambda a: transpose(a, -2, -1), doc="Last two dimensions swapped.")
-    Tensor.float = lambda a: to(a, np.float32)
-    Tensor.double = lambda a: to(a, np.float64)
-    Tensor.long = lambda a: to(a, np.int64)
-    Tensor.int = lambda a: to(a, np.int32)
-    Tensor.bool = lambda a: to(a, np.bool_)
+    # memory_format is accepted for PyTorch's signature: NumPy arrays here are contiguous
+    Tensor.float = lambda a, memory_format=None: to(a, np.float32)
+    Tensor.double = lambda a, memory_format=None: to(a, np.float64)
+    Tensor.half = lambda a, memory_format=None: to(a, np.float16)
+    Tensor.short = lambda a, memory_format=None: to(a, np.int16)
+    Tensor.long = lambda a, memory_format=None: to(a, np.int64)
+    Tensor.int = lambda a, memory_format=None: to(a, np.int32)
+    Tensor.bool = lambda a, memory_format=None: to(a, np.bool_)
     Tensor.type = lambda a, dtype: to(a, dtype)
 
 

@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 
 from ..backend import get_default_dtype
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor_data
 
 
 def operand(x, like: Tensor):
@@ -26,8 +26,8 @@ def operand(x, like: Tensor):
             return x.item()
         return x
     arr = np.asarray(x)
-    if arr.dtype.kind == "f" and like.data.dtype.kind == "f" and arr.dtype != like.data.dtype:
-        arr = arr.astype(like.data.dtype) if arr.dtype == np.float64 else arr
+    if arr.dtype.kind == "f" and like._data.dtype.kind == "f" and arr.dtype != like._data.dtype:
+        arr = arr.astype(like._data.dtype) if arr.dtype == np.float64 else arr
     return arr
 
 
@@ -38,9 +38,11 @@ def pair(a, b):
     (the default dtype for Python floats), as PyTorch does.
     """
     if not isinstance(a, Tensor):
-        if not isinstance(b, Tensor):
-            raise TypeError("expected at least one Tensor operand")
-        a = operand(a, b)
+        if not isinstance(b, Tensor):  # tp.add(2, 3.5): numbers become tensors, as in PyTorch
+            a = as_tensor_data(a)
+            b = operand(b, a)
+        else:
+            a = operand(a, b)
     else:
         b = operand(b, a)
     ka = _kind(a)
@@ -54,7 +56,7 @@ def pair(a, b):
 
 def _kind(x) -> str:
     if isinstance(x, Tensor):
-        return x.data.dtype.kind
+        return x._data.dtype.kind
     if isinstance(x, bool):
         return "b"
     if isinstance(x, int):
@@ -65,44 +67,61 @@ def _kind(x) -> str:
 
 
 def _as_float(x, other):
-    dt = other.data.dtype if isinstance(other, Tensor) else (
+    dt = other._data.dtype if isinstance(other, Tensor) else (
         get_default_dtype() if isinstance(other, float) else np.asarray(other).dtype
     )
     if isinstance(x, Tensor):
-        return Tensor._wrap(x.data.astype(dt))
+        return Tensor._wrap(x._data.astype(dt))
     if isinstance(x, (bool, int)):
         return float(x) if dt.kind == "f" and isinstance(other, float) else x
     return np.asarray(x).astype(dt)
 
 
-def axis_args(axis, dim, keepdims, keepdim):
-    """Accept NumPy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim`` spellings."""
-    if dim is not None:
-        if axis is not None:
-            raise TypeError("give either axis= or dim=, not both")
-        axis = dim
-    if keepdim is not None:
-        keepdims = keepdim
-    if isinstance(axis, list):
-        axis = tuple(axis)
-    return axis, bool(keepdims)
+class DimensionError(IndexError, ValueError):
+    """A dimension out of range: an IndexError as in PyTorch, and a ValueError by
+    tinyprop's policy (wrong value)."""
+
+
+def axis_args(dim, keepdim, axis=None, keepdims=None):
+    """PyTorch's ``dim``/``keepdim``, with NumPy's ``axis``/``keepdims`` as exact aliases
+    (as PyTorch itself accepts them). An empty ``dim`` (``()`` or ``[]``) means all
+    dimensions, as in ``torch.sum(x, dim=())``."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("give either dim= or its alias axis=, not both")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    if isinstance(dim, (list, tuple)):
+        dim = tuple(dim) or None
+    if isinstance(keepdim, Tensor) or not isinstance(keepdim, (bool, np.bool_, int)):
+        raise TypeError(f"keepdim must be a bool, got {type(keepdim).__name__}")
+    return dim, bool(keepdim)
 
 
 def normalize_axes(axis, ndim: int) -> tuple:
-    """Axis argument (None, int or tuple) as a sorted tuple of non-negative ints."""
+    """Axis argument (None, int or tuple) as a sorted tuple of non-negative ints.
+
+    A 0-d tensor accepts dimension 0 or -1 (PyTorch's rule) and has no axis to reduce.
+    """
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"a dimension must be an int, got {type(a).__name__} ({a!r})")
         a = int(a)
         if not -max(ndim, 1) <= a < max(ndim, 1):
-            raise ValueError(
-                f"axis {a} is out of range for a tensor with {ndim} dimensions; "
-                f"use an axis in [{-ndim}, {ndim - 1}]"
+            raise DimensionError(
+                f"dimension {a} is out of range for a tensor with {ndim} dimensions; "
+                f"use a dimension in [{-max(ndim, 1)}, {max(ndim, 1) - 1}]"
             )
-        out.append(a % ndim if ndim else 0)
-    return tuple(sorted(set(out)))
+        if ndim:
+            out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"dimension {axis} appears more than once; list each dimension once")
+    return tuple(sorted(out))
 
 
 def expand_reduced(g, shape, axes, keepdims):
@@ -114,13 +133,25 @@ def expand_reduced(g, shape, axes, keepdims):
 
 def as_tensor_arg(x):
     """Wrap a non-Tensor argument of a unary op as a constant Tensor."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return x if isinstance(x, Tensor) else as_tensor_data(x)
 
 
 def float_arg(x):
     """Wrap as a Tensor; integer and bool tensors become the default float dtype (for ops
     whose result is real-valued: exp, log, tanh, softmax, ...)."""
     t = as_tensor_arg(x)
-    if t.data.dtype.kind != "f":
-        t = Tensor._wrap(t.data.astype(get_default_dtype()))
+    if t._data.dtype.kind != "f":
+        t = Tensor._wrap(t._data.astype(get_default_dtype()))
     return t
+
+
+def cast_result(a: Tensor, dtype) -> Tensor:
+    """PyTorch's ``dtype=`` argument of reductions and softmax: cast the input first
+    (differentiably, for float dtypes); bool and integer input reduce to int64."""
+    if dtype is not None:
+        from .misc import to
+
+        return to(a, dtype)
+    if a._data.dtype.kind in "bu" or a._data.dtype.kind == "i" and a._data.dtype != np.int64:
+        return Tensor._wrap(a._data.astype(np.int64))
+    return a

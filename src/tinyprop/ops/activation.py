@@ -11,7 +11,7 @@ from .. import kernels
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._util import as_tensor_arg, float_arg
+from ._util import as_tensor_arg, cast_result, float_arg, normalize_axes
 
 
 class Tanh(Function):
@@ -240,45 +240,61 @@ def gelu(a, approximate: str = "none") -> Tensor:
 
 
 def softplus(a, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """Smooth ReLU ``log(1 + exp(beta*a)) / beta``.
+    """Smooth ReLU ``log(1 + exp(beta*a)) / beta``, linear where ``beta * a > threshold``;
+    any non-zero ``beta``, as in PyTorch.
 
     >>> import tinyprop as tp
     >>> round(tp.softplus(tp.tensor(0.0)).item(), 4)
     0.6931
     """
-    if not beta > 0:
-        raise ValueError(f"softplus needs beta > 0, got {beta}")
+    if beta == 0:
+        raise ValueError("softplus: beta must be non-zero (it divides the result), got 0")
     return Softplus.apply(float_arg(a), float(beta), float(threshold))
 
 
-def _axis(axis, dim, ndim):
-    if dim is not None:
-        axis = dim
-    if not -ndim <= axis < max(ndim, 1):
-        raise ValueError(
-            f"axis {axis} is out of range for a tensor with {ndim} dimensions; "
-            f"use an axis in [{-ndim}, {ndim - 1}]"
-        )
-    return axis
+def _softmax_args(name, a, dim, dtype, axis):
+    """The input (cast to ``dtype`` first, as PyTorch does) and one normalised dim."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{name}: give either dim= or its alias axis=, not both")
+        dim = axis
+    a = cast_result(as_tensor_arg(a), dtype) if dtype is not None else float_arg(a)
+    if a._data.dtype.kind != "f":
+        a = float_arg(a)
+    if dim is None:
+        dim = -1
+    if isinstance(dim, (tuple, list, bool)):
+        raise TypeError(f"{name} takes one int dim, got {dim!r}")
+    axes = normalize_axes(dim, a.ndim)
+    return a, (axes[0] if axes else None)
 
 
-def softmax(a, axis: int = -1, *, dim=None) -> Tensor:
-    """Probabilities along ``axis``; stable for large logits such as ``[234., 3., 4.]``.
+def softmax(input, dim=None, dtype=None, *, axis=None) -> Tensor:
+    """Probabilities along ``dim`` (the last one when not given); stable for large logits
+    such as ``[234., 3., 4.]``. ``dtype=`` casts the input first.
 
     >>> import tinyprop as tp
-    >>> tp.softmax(tp.tensor([234.0, 3.0, 4.0]))
+    >>> tp.softmax(tp.tensor([234.0, 3.0, 4.0]), dim=0)
     tensor([1., 0., 0.])
     """
-    a = float_arg(a)
-    return Softmax.apply(a, _axis(axis, dim, a.ndim))
+    a, axis = _softmax_args("softmax", input, dim, dtype, axis)
+    if axis is None:  # a 0-d tensor: a distribution over one value
+        return Softmax.apply(a.reshape(1), 0).reshape(())
+    if a._data.size == 0:
+        return a * 1
+    return Softmax.apply(a, axis)
 
 
-def log_softmax(a, axis: int = -1, *, dim=None) -> Tensor:
+def log_softmax(input, dim=None, dtype=None, *, axis=None) -> Tensor:
     """``log(softmax(a))`` computed as ``a - logsumexp(a)`` (finite for any logits).
 
     >>> import tinyprop as tp
-    >>> tp.log_softmax(tp.tensor([1000.0, 0.0])).tolist()
+    >>> tp.log_softmax(tp.tensor([1000.0, 0.0]), dim=0).tolist()
     [0.0, -1000.0]
     """
-    a = float_arg(a)
-    return LogSoftmax.apply(a, _axis(axis, dim, a.ndim))
+    a, axis = _softmax_args("log_softmax", input, dim, dtype, axis)
+    if axis is None:
+        return LogSoftmax.apply(a.reshape(1), 0).reshape(())
+    if a._data.size == 0:
+        return a * 1
+    return LogSoftmax.apply(a, axis)

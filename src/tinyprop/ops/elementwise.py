@@ -10,7 +10,7 @@ import numpy as np
 
 from ..backend import xp
 from ..function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor_data
 from ._util import _as_float, _kind, as_tensor_arg, float_arg, pair
 
 
@@ -51,15 +51,39 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        with np.errstate(divide="ignore", invalid="ignore"):  # inf and NaN, silently, as PyTorch
+            return a / b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved
         na, nb = ctx.needs_input_grad
-        ga = g / b if na else None
-        gb = -g * a / (b * b) if nb else None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ga = g / b if na else None
+            gb = -g * a / (b * b) if nb else None
         return ga, gb
+
+
+class DivRounded(Function):
+    """Division rounded towards zero or down; piecewise constant, so its gradient is 0."""
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        ctx.shapes = (np.shape(a), np.shape(b))
+        if a.dtype.kind in "iu" and np.asarray(b).dtype.kind in "iub":
+            if mode == "floor":
+                return xp.floor_divide(a, b)
+            q = xp.floor_divide(xp.abs(a), xp.abs(b))
+            return xp.where((a < 0) != (np.asarray(b) < 0), -q, q).astype(np.result_type(a, b))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if mode == "floor":  # Python's a // b (exact, unlike floor(a / b))
+                return xp.floor_divide(a, b)
+            return xp.trunc(a / b)
+
+    @staticmethod
+    def backward(ctx, g):
+        sa, sb = ctx.shapes
+        return xp.zeros(sa, g.dtype), xp.zeros(sb, g.dtype), None
 
 
 class Neg(Function):
@@ -77,7 +101,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a**b
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = a**b
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -104,7 +129,8 @@ class PowScalar(Function):
     def forward(ctx, a, c):
         ctx.save_for_backward(a)
         ctx.c = c
-        return a**c
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return a**c
 
     @staticmethod
     def backward(ctx, g):
@@ -139,7 +165,8 @@ class RPowScalar(Function):
 class Exp(Function):
     @staticmethod
     def forward(ctx, a):
-        out = xp.exp(a)
+        with np.errstate(over="ignore"):  # overflow gives inf silently, as in PyTorch
+            out = xp.exp(a)
         ctx.save_for_backward(out)
         return out
 
@@ -193,23 +220,34 @@ class Abs(Function):
 
 
 class Clip(Function):
-    """Clamp to [lo, hi]; the gradient passes where lo <= a <= hi (edges included)."""
+    """Clamp to [lo, hi] (numbers, arrays or tensors; either may be None), computed as
+    ``minimum(maximum(a, lo), hi)``. The gradient passes to ``a`` where lo <= a <= hi;
+    to ``lo`` where a < lo < hi, to ``hi`` where a > hi or hi < lo (PyTorch's rule)."""
 
     @staticmethod
     def forward(ctx, a, lo, hi):
-        ctx.save_for_backward(a)
-        ctx.lo, ctx.hi = lo, hi
-        return xp.clip(a, lo, hi)
+        ctx.save_for_backward(a, lo, hi)
+        out = a if lo is None else xp.maximum(a, lo)
+        return out if hi is None else xp.minimum(out, hi)
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved
-        mask = xp.ones(a.shape, dtype=bool)
-        if ctx.lo is not None:
-            mask &= a >= ctx.lo
-        if ctx.hi is not None:
-            mask &= a <= ctx.hi
-        return g * mask, None, None
+        a, lo, hi = ctx.saved
+        _, n_lo, n_hi = ctx.needs_input_grad
+        zero = xp.zeros((), dtype=g.dtype)
+        mask = True
+        if lo is not None:
+            mask = a >= lo
+        if hi is not None:
+            mask = mask & (a <= hi)
+        g_lo = g_hi = None
+        if n_lo:
+            below = a < lo if hi is None else (a < lo) & (lo < hi)
+            g_lo = xp.where(below, g, zero)
+        if n_hi:
+            above = a > hi if lo is None else (a > hi) | (hi < lo)
+            g_hi = xp.where(above, g, zero)
+        return xp.where(mask, g, zero), g_lo, g_hi
 
 
 class Maximum(Function):
@@ -261,12 +299,12 @@ class Where(Function):
 # ---- public functions -----------------------------------------------------------
 
 
-def _binary(fn, name, a, b):
+def _binary(fn, name, a, b, *extra):
     """Apply a broadcasting binary op, turning NumPy's shape error into a clear one."""
     try:
-        return fn.apply(a, b)
+        return fn.apply(a, b, *extra)
     except ValueError as e:
-        sa, sb = np.shape(getattr(a, "data", a)), np.shape(getattr(b, "data", b))
+        sa, sb = np.shape(getattr(a, "_data", a)), np.shape(getattr(b, "_data", b))
         try:
             np.broadcast_shapes(sa, sb)
         except ValueError:
@@ -277,24 +315,34 @@ def _binary(fn, name, a, b):
         raise e
 
 
-def add(a, b) -> Tensor:
-    """``a + b`` with broadcasting.
+def _scaled(b, alpha, what):
+    if alpha == 1:
+        return b
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)):
+        raise TypeError(f"{what}: alpha must be a number, got {type(alpha).__name__}")
+    return mul(b, alpha) if isinstance(b, Tensor) else np.multiply(b, alpha)
+
+
+def add(input, other, *, alpha=1) -> Tensor:
+    """``input + alpha * other`` with broadcasting.
 
     >>> import tinyprop as tp
     >>> (tp.ones(2, 3) + tp.arange(3.0)).tolist()
     [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
+    >>> tp.add(tp.tensor([1.0, 2.0]), tp.tensor([1.0, 1.0]), alpha=10).tolist()
+    [11.0, 12.0]
     """
-    return _binary(Add, "add", *pair(a, b))
+    return _binary(Add, "add", *pair(input, _scaled(other, alpha, "add")))
 
 
-def sub(a, b) -> Tensor:
-    """``a - b`` with broadcasting.
+def sub(input, other, *, alpha=1) -> Tensor:
+    """``input - alpha * other`` with broadcasting.
 
     >>> import tinyprop as tp
     >>> tp.sub(tp.tensor([3.0, 4.0]), 1).tolist()
     [2.0, 3.0]
     """
-    return _binary(Sub, "sub", *pair(a, b))
+    return _binary(Sub, "sub", *pair(input, _scaled(other, alpha, "sub")))
 
 
 def mul(a, b) -> Tensor:
@@ -307,14 +355,25 @@ def mul(a, b) -> Tensor:
     return _binary(Mul, "mul", *pair(a, b))
 
 
-def div(a, b) -> Tensor:
-    """``a / b`` with broadcasting (true division).
+def div(input, other, *, rounding_mode=None) -> Tensor:
+    """``input / other`` with broadcasting: true division, or rounded with
+    ``rounding_mode='trunc'`` (towards zero) or ``'floor'`` (down), which keep integer
+    dtypes and have a zero gradient, as in PyTorch.
 
     >>> import tinyprop as tp
     >>> tp.div(tp.tensor([1, 2]), 2).tolist()
     [0.5, 1.0]
+    >>> tp.div(tp.tensor([-7, 7]), 2, rounding_mode="floor").tolist()
+    [-4, 3]
     """
-    a, b = pair(a, b)
+    a, b = pair(input, other)
+    if rounding_mode is not None:
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                             f"{rounding_mode!r}")
+        if not isinstance(a, Tensor):
+            a = Tensor._wrap(np.asarray(a))
+        return _binary(DivRounded, "div", a, b, rounding_mode)
     if _kind(a) in "iub" and _kind(b) in "iub":  # true division of integers: default float
         a, b = _as_float(a, 1.0), _as_float(b, 1.0)
     return _binary(Div, "div", a, b)
@@ -340,7 +399,7 @@ def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
         return PowScalar.apply(a, float(b) if not float(b).is_integer() else int(b))
     if isinstance(b, Tensor) and not isinstance(a, Tensor) and np.ndim(a) == 0:
-        if b.data.dtype.kind != "f":
+        if b._data.dtype.kind != "f":
             b = b.float()
         return RPowScalar.apply(b, float(a))
     return _binary(Pow, "pow", *pair(a, b))
@@ -386,18 +445,31 @@ def abs(a) -> Tensor:  # noqa: A001 - PyTorch's name
     return Abs.apply(as_tensor_arg(a))
 
 
-def clip(a, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
-    """Clamp values into ``[min, max]`` (either bound may be None). Alias: ``clamp``.
+def clip(input, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Clamp values into ``[min, max]``; either bound may be None, a number or a tensor
+    (a tensor bound that requires grad gets its gradient). Where ``min > max`` the
+    result is ``max``, as in PyTorch. Alias: ``clamp``.
 
     >>> import tinyprop as tp
     >>> tp.clip(tp.tensor([-1.0, 0.5, 2.0]), 0, 1).tolist()
     [0.0, 0.5, 1.0]
     """
     if min is None and max is None:
-        raise ValueError("clip needs at least one of min= or max=; got neither")
-    if min is not None and max is not None and min > max:
-        raise ValueError(f"clip needs min <= max, got min={min}, max={max}")
-    return Clip.apply(as_tensor_arg(a), min, max)
+        raise ValueError("clamp needs at least one of min= or max=; got neither")
+    a = as_tensor_arg(input)
+    lo, hi = min, max
+    if lo is not None:
+        a, lo = pair(a, lo)
+    if hi is not None:
+        a, hi = pair(a, hi)
+        if lo is not None and isinstance(a, Tensor) and _kind(hi) == "f":
+            a, lo = pair(a, lo)  # a float max promoted an integer input: promote min too
+    try:
+        return Clip.apply(a, lo, hi)
+    except ValueError:
+        shapes = [tuple(np.shape(getattr(x, "_data", x))) for x in (a, lo, hi) if x is not None]
+        raise ValueError(f"clamp: shapes {shapes} do not broadcast; bounds must broadcast "
+                         "to the input's shape") from None
 
 
 clamp = clip
@@ -431,13 +503,13 @@ def where(condition, a, b) -> Tensor:
     >>> tp.where(x > 0, x, 0).tolist()
     [0.0, 2.0]
     """
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool:
         raise TypeError(
             f"where() needs a bool condition, got dtype {cond.dtype}; compare first, "
             "e.g. tp.where(x > 0, x, 0)"
         )
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
+        a = as_tensor_data(a)
     a, b = pair(a, b)
     return Where.apply(cond, a, b)

@@ -56,7 +56,8 @@ def matmul(a, b) -> Tensor:
     kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if ka != kb:
         raise ValueError(
-            f"matmul shapes {a.shape} and {b.shape} do not line up: the last dimension of "
+            f"matmul shapes {a._data.shape} and {b._data.shape} do not line up: the last "
+            f"dimension of "
             f"the first ({ka}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} "
             f"dimension of the second ({kb}); transpose one of them (.T) if needed"
         )
@@ -73,7 +74,8 @@ def mm(a, b) -> Tensor:
     """
     a, b = as_tensor_arg(a), as_tensor_arg(b)
     if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"mm needs two 2-D tensors, got shapes {a.shape} and {b.shape}")
+        raise ValueError(f"mm needs two 2-D tensors, got "
+                         f"shapes {a._data.shape} and {b._data.shape}")
     return matmul(a, b)
 
 
@@ -86,7 +88,8 @@ def mv(a, v) -> Tensor:
     """
     a, v = as_tensor_arg(a), as_tensor_arg(v)
     if a.ndim != 2 or v.ndim != 1:
-        raise ValueError(f"mv needs a 2-D and a 1-D tensor, got {a.shape} and {v.shape}")
+        raise ValueError(f"mv needs a 2-D and a 1-D tensor, got "
+                         f"{a._data.shape} and {v._data.shape}")
     return matmul(a, v)
 
 
@@ -99,7 +102,8 @@ def dot(a, b) -> Tensor:
     """
     a, b = as_tensor_arg(a), as_tensor_arg(b)
     if a.ndim != 1 or b.ndim != 1:
-        raise ValueError(f"dot needs two 1-D tensors, got shapes {a.shape} and {b.shape}")
+        raise ValueError(f"dot needs two 1-D tensors, got "
+                         f"shapes {a._data.shape} and {b._data.shape}")
     return matmul(a, b)
 
 
@@ -112,5 +116,6 @@ def outer(a, b) -> Tensor:
     """
     a, b = as_tensor_arg(a), as_tensor_arg(b)
     if a.ndim != 1 or b.ndim != 1:
-        raise ValueError(f"outer needs two 1-D tensors, got shapes {a.shape} and {b.shape}")
+        raise ValueError(f"outer needs two 1-D tensors, got "
+                         f"shapes {a._data.shape} and {b._data.shape}")
     return a.reshape(-1, 1) * b.reshape(1, -1)

@@ -7,7 +7,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._util import as_tensor_arg, pair
+from ._util import as_tensor_arg, axis_args, normalize_axes, pair
 
 
 class Cast(Function):
@@ -31,25 +31,58 @@ class Clone(Function):
         return g
 
 
-def to(a, dtype) -> Tensor:
-    """A copy in another dtype; float-to-float casts stay differentiable.
+def _device(d) -> None:
+    name = str(d).split(":")[0]
+    if name != "cpu":
+        raise NotImplementedError(
+            f"device {d!r} is not available: tinyprop computes on the CPU with NumPy; "
+            "use 'cpu' (or leave the device out)"
+        )
+
+
+def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False,
+       memory_format=None) -> Tensor:
+    """PyTorch's ``Tensor.to``: ``x.to(dtype)``, ``x.to('cpu')``, ``x.to(other)`` (other's
+    dtype), ``x.to('cpu', dtype)``, or keywords. Returns ``x`` itself when nothing
+    changes (unless ``copy=True``); float-to-float casts stay differentiable.
 
     >>> import tinyprop as tp
     >>> tp.to(tp.tensor([1.7, -1.7]), tp.int64).tolist()
     [1, -1]
+    >>> tp.tensor([1.0]).to("cpu", tp.float64).dtype
+    dtype('float64')
     """
-    a = as_tensor_arg(a)
-    if isinstance(dtype, str) and dtype in ("cpu",):
-        return a
-    dtype = np.dtype(dtype)
-    if dtype == a.data.dtype:
-        return a
-    if dtype.kind != "f":
-        return Tensor._wrap(a.data.astype(dtype))
+    a = as_tensor_arg(input)
+    flags = [arg for arg in args if isinstance(arg, bool)]  # (non_blocking, copy)
+    if len(flags) > 1:
+        copy = flags[1]
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg._data.dtype
+        elif (isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps", "meta", "xpu")
+              or type(arg).__name__ == "device"):
+            _device(arg)
+        elif isinstance(arg, bool):
+            continue
+        else:
+            dtype = arg
+    if device is not None:
+        _device(device)
+    if dtype is None:
+        return Clone.apply(a) if copy else a
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"to(): expected a dtype (e.g. tp.float64), a device ('cpu') or a "
+                        f"tensor, got {dtype!r}") from None
+    if dtype == a._data.dtype:
+        return Clone.apply(a) if copy else a
+    if dtype.kind != "f" or a._data.dtype.kind != "f":
+        return Tensor._wrap(a._data.astype(dtype))
     return Cast.apply(a, dtype)
 
 
-def clone(a) -> Tensor:
+def clone(a, *, memory_format=None) -> Tensor:
     """A copy that stays in the graph (its gradient flows back to ``a``).
 
     >>> import tinyprop as tp
@@ -64,8 +97,8 @@ def clone(a) -> Tensor:
 def _compare(op):
     def compare(a, b) -> Tensor:
         a, b = pair(a, b)
-        av = a.data if isinstance(a, Tensor) else a
-        bv = b.data if isinstance(b, Tensor) else b
+        av = a._data if isinstance(a, Tensor) else a
+        bv = b._data if isinstance(b, Tensor) else b
         return Tensor._wrap(xp.asarray(op(av, bv)))
 
     compare.__doc__ = (
@@ -93,7 +126,7 @@ def isnan(a) -> Tensor:
     >>> tp.isnan(tp.tensor([1.0, float("nan")])).tolist()
     [False, True]
     """
-    return Tensor._wrap(xp.isnan(as_tensor_arg(a).data))
+    return Tensor._wrap(xp.isnan(as_tensor_arg(a)._data))
 
 
 def isfinite(a) -> Tensor:
@@ -103,24 +136,62 @@ def isfinite(a) -> Tensor:
     >>> tp.isfinite(tp.tensor([1.0, float("inf")])).tolist()
     [True, False]
     """
-    return Tensor._wrap(xp.isfinite(as_tensor_arg(a).data))
+    return Tensor._wrap(xp.isfinite(as_tensor_arg(a)._data))
 
 
-def all(a, axis=None) -> Tensor:  # noqa: A001
-    """True where every element (over ``axis``) is true.
+def _logical(name, fn, a, dim, keepdim, axis, keepdims, out):
+    if out is not None:
+        raise TypeError(f"{name}(out=...) is not supported; use the returned tensor")
+    a = as_tensor_arg(a)
+    dim, keepdim = axis_args(dim, keepdim, axis, keepdims)
+    axes = normalize_axes(dim, a.ndim)
+    res = xp.asarray(fn(a._data, axis=axes, keepdims=keepdim))
+    # PyTorch keeps uint8 for uint8 input and gives bool otherwise
+    return Tensor._wrap(res.astype(np.uint8) if a._data.dtype == np.uint8 else res)
+
+
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None) -> Tensor:  # noqa: A001
+    """True where every element (over ``dim``, an int or tuple) is nonzero.
 
     >>> import tinyprop as tp
-    >>> tp.all(tp.tensor([[True, False], [True, True]]), axis=1).tolist()
+    >>> tp.all(tp.tensor([[True, False], [True, True]]), dim=1).tolist()
     [False, True]
     """
-    return Tensor._wrap(xp.asarray(xp.all(as_tensor_arg(a).data, axis=axis)))
+    return _logical("all", xp.all, input, dim, keepdim, axis, keepdims, out)
 
 
-def any(a, axis=None) -> Tensor:  # noqa: A001
-    """True where some element (over ``axis``) is true.
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None) -> Tensor:  # noqa: A001
+    """True where some element (over ``dim``, an int or tuple) is nonzero.
 
     >>> import tinyprop as tp
     >>> tp.any(tp.tensor([False, True])).item()
     True
     """
-    return Tensor._wrap(xp.asarray(xp.any(as_tensor_arg(a).data, axis=axis)))
+    return _logical("any", xp.any, input, dim, keepdim, axis, keepdims, out)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+    """The distinct values, sorted (PyTorch's ``torch.unique``; not differentiable).
+
+    With ``return_inverse`` also the index of each input element in the result, with
+    ``return_counts`` how often each value occurs; ``dim`` takes unique slices.
+
+    >>> import tinyprop as tp
+    >>> tp.unique(tp.tensor([3, 1, 3, 2]))
+    tensor([1, 2, 3])
+    >>> len(tp.unique(tp.tensor([3, 1, 3, 2])))
+    3
+    """
+    a = as_tensor_arg(input)
+    if dim is not None:
+        dim = normalize_axes(dim, a.ndim)
+        dim = dim[0] if dim else None
+    values, inverse, counts = np.unique(a._data, return_inverse=True, return_counts=True,
+                                        axis=dim)
+    out = [Tensor._wrap(values)]
+    if return_inverse:
+        shape = a.shape if dim is None else (a.shape[dim],)
+        out.append(Tensor._wrap(inverse.reshape(shape).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)

@@ -12,9 +12,28 @@ from .. import kernels
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
-from ._util import as_tensor_arg, axis_args, expand_reduced, float_arg, normalize_axes
+from ._util import (
+    DimensionError,
+    as_tensor_arg,
+    axis_args,
+    cast_result,
+    expand_reduced,
+    float_arg,
+    normalize_axes,
+)
 
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+def _return_type(name: str):
+    """A named ``(values, indices)`` pair that prints as PyTorch's ``return_types``."""
+    cls = namedtuple(name, ["values", "indices"])
+    cls.__repr__ = lambda self: (f"tinyprop.return_types.{name}(\nvalues={self.values!r},"
+                                 f"\nindices={self.indices!r})")
+    cls.__module__ = "tinyprop.return_types"
+    return cls
+
+
+MaxResult = _return_type("max")
+MinResult = _return_type("min")
 
 
 def _count(shape, axes) -> int:
@@ -68,6 +87,26 @@ class Extreme(Function):
         return mask * (g / count), None, None, None
 
 
+class ExtremeDim(Function):
+    """``max``/``min`` along one dimension, PyTorch's way: the values at the returned
+    indices, and the gradient goes to those indices only."""
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, arg):
+        idx = arg(a, axis=dim, keepdims=True)
+        out = xp.take_along_axis(a, idx, axis=dim)
+        ctx.shape, ctx.dim, ctx.keepdim, ctx.idx = a.shape, dim, keepdim, idx
+        return out if keepdim else xp.squeeze(out, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        if not ctx.keepdim:
+            g = xp.expand_dims(g, ctx.dim)
+        out = xp.zeros(ctx.shape, dtype=g.dtype)
+        xp.put_along_axis(out, ctx.idx, g, axis=ctx.dim)
+        return out, None, None, None
+
+
 class Var(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdims, correction):
@@ -111,7 +150,11 @@ class Std(Function):
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdims):
-        out = kernels.logsumexp(a, axis=axes, keepdims=True)
+        if a.size == 0:  # the log of an empty sum: -inf (PyTorch's answer)
+            kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+            out = xp.full(kept, -np.inf, dtype=a.dtype)
+        else:
+            out = kernels.logsumexp(a, axis=axes, keepdims=True)
         ctx.save_for_backward(a, out)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
         return out if keepdims else xp.squeeze(out, axis=axes)
@@ -124,128 +167,166 @@ class LogSumExp(Function):
 
 
 # ---- public functions -----------------------------------------------------------
+# Signatures are PyTorch's: the second positional argument is ``dim``; ``axis`` and
+# ``keepdims`` are accepted as aliases with exactly the same meaning.
 
 
-def _prep(a, axis, dim, keepdims, keepdim, real=False):
+def _prep(a, dim, keepdim, axis, keepdims, real=False):
     a = float_arg(a) if real else as_tensor_arg(a)
-    axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
-    return a, normalize_axes(axis, a.ndim), keepdims
+    dim, keepdim = axis_args(dim, keepdim, axis, keepdims)
+    return a, normalize_axes(dim, a.ndim), keepdim
 
 
-def sum(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:  # noqa: A001
-    """Sum over ``axis`` (int, tuple or None for all). ``dim``/``keepdim`` also accepted.
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> Tensor:  # noqa: A001
+    """Sum over ``dim`` (int, tuple or None for all); bools and integers sum to int64.
 
     >>> import tinyprop as tp
-    >>> tp.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(axis=0)
+    >>> tp.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(0)
     tensor([4., 6.])
     """
-    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
-    return Sum.apply(a, axes, keepdims)
+    a, axes, keepdim = _prep(input, dim, keepdim, axis, keepdims)
+    a = cast_result(a, dtype)
+    return Sum.apply(a, axes, keepdim)
 
 
-def mean(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """Mean over ``axis``; the gradient is spread as ``1/n``.
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
+    """Mean over ``dim``; the gradient is spread as ``1/n``. Integer input gives the
+    default float dtype (PyTorch asks for ``dtype=`` there).
 
     >>> import tinyprop as tp
-    >>> tp.mean(tp.tensor([[1.0, 2.0], [3.0, 5.0]]), dim=1).tolist()
+    >>> tp.mean(tp.tensor([[1.0, 2.0], [3.0, 5.0]]), 1).tolist()
     [1.5, 4.0]
     """
-    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
-    if a.data.dtype.kind != "f":
+    a, axes, keepdim = _prep(input, dim, keepdim, axis, keepdims)
+    a = cast_result(a, dtype)
+    if a._data.dtype.kind != "f":  # PyTorch refuses; tinyprop takes NumPy's way here
         a = a.float()
-    return Mean.apply(a, axes, keepdims)
+    return Mean.apply(a, axes, keepdim)
 
 
-def _extreme(a, axis, dim, keepdims, keepdim, op, arg):
+def _extreme(name, a, dim, keepdim, axis, keepdims, op, arg, pair_op):
+    result = MaxResult if name == "max" else MinResult
+    if isinstance(dim, Tensor) or (dim is None and axis is None and isinstance(keepdim, Tensor)):
+        other = dim if isinstance(dim, Tensor) else keepdim
+        return pair_op(a, other)  # torch.max(a, b): the element-wise maximum
     a = as_tensor_arg(a)
-    if a.data.size == 0:
-        raise ValueError(f"cannot take {op.__name__} of an empty tensor (shape {a.shape})")
-    torch_style = dim is not None and isinstance(dim, (int, np.integer))
-    axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
-    axes = normalize_axes(axis, a.ndim)
-    if torch_style and a.ndim:
-        # PyTorch's max(dim=...): values and indices; the gradient goes to that index
-        ax = axes[0]
-        idx = arg(a.data, axis=ax, keepdims=True)
-        index = tuple(idx if d == ax else np.arange(n).reshape([-1 if k == d else 1
-                                                                 for k in range(a.ndim)])
-                      for d, n in enumerate(a.shape))
-        from .shape import getitem
-
-        values = getitem(a, index)
-        if not keepdims:
-            values = values.squeeze(ax)
-            idx = np.squeeze(idx, axis=ax)
-        return MaxResult(values, Tensor._wrap(np.asarray(idx, dtype=np.int64)))
-    values = Extreme.apply(a, axes, keepdims, op)
-    if torch_style:
-        return MaxResult(values, Tensor._wrap(np.zeros((), dtype=np.int64)))
-    return values
+    dim, keepdim = axis_args(dim, keepdim, axis, keepdims)
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{name}() with keepdim=True needs a dim; use amax/amin for all")
+        if a._data.size == 0:
+            raise ValueError(f"{name}() of an empty tensor (shape {tuple(a.shape)}) has no "
+                             f"value; give a dim, or check the input is not empty")
+        return Extreme.apply(a, normalize_axes(None, a.ndim), False, op)
+    if isinstance(dim, tuple):
+        raise TypeError(f"{name}(dim=...) takes one int dimension and returns (values, "
+                        f"indices), got {dim}; use amax/amin to reduce several dimensions")
+    axes = normalize_axes(dim, a.ndim)
+    if not axes:  # a 0-d tensor: itself, at index 0
+        values = Extreme.apply(a, (), False, op)
+        return result(values, Tensor._wrap(np.zeros((), dtype=np.int64)))
+    if a.shape[axes[0]] == 0:
+        raise DimensionError(f"{name}(): dimension {dim} has size 0, so there is no "
+                             f"{name}imum to take; reduce a non-empty dimension")
+    values = ExtremeDim.apply(a, axes[0], keepdim, arg)
+    idx = arg(a._data, axis=axes[0], keepdims=keepdim)
+    return result(values, Tensor._wrap(np.asarray(idx, dtype=np.int64)))
 
 
-def max(a, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    """Largest value over ``axis``; ties share the gradient evenly.
-
-    Called PyTorch's way with an int ``dim=``, it returns ``(values, indices)`` and the
-    gradient goes to the returned index, as in ``torch.max(x, dim)``.
+def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """PyTorch's ``max``: of all elements (``x.max()``), or along ``dim`` returning
+    ``(values, indices)`` (the gradient goes to the returned index), or element-wise
+    with a tensor second argument (``tp.max(a, b)`` is ``tp.maximum(a, b)``).
 
     >>> import tinyprop as tp
-    >>> tp.tensor([[1.0, 5.0], [7.0, 0.0]]).max(dim=1).indices.tolist()
-    [1, 0]
+    >>> x = tp.tensor([[1.0, 5.0], [7.0, 0.0]])
+    >>> x.max()
+    tensor(7.)
+    >>> values, indices = tp.max(x, 1)
+    >>> values.tolist(), indices.tolist()
+    ([5.0, 7.0], [1, 0])
     """
-    return _extreme(a, axis, dim, keepdims, keepdim, xp.max, xp.argmax)
+    from .elementwise import maximum
+
+    return _extreme("max", input, dim, keepdim, axis, keepdims, xp.max, xp.argmax, maximum)
 
 
-def min(a, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    """Smallest value over ``axis``; with an int ``dim=`` returns ``(values, indices)``.
+def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
+    """PyTorch's ``min``: of all elements, along ``dim`` as ``(values, indices)``, or
+    element-wise with a tensor second argument.
 
     >>> import tinyprop as tp
     >>> r = tp.tensor([[1.0, 5.0], [7.0, 0.0]]).min(dim=1)
     >>> r.values.tolist(), r.indices.tolist()
     ([1.0, 0.0], [0, 1])
     """
-    return _extreme(a, axis, dim, keepdims, keepdim, xp.min, xp.argmin)
+    from .elementwise import minimum
+
+    return _extreme("min", input, dim, keepdim, axis, keepdims, xp.min, xp.argmin, minimum)
 
 
-def amax(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """Largest value over ``axis`` (values only, whatever the spelling).
+def _check_nonempty(name, a, axes):
+    if a._data.size == 0 and (not axes or builtins.any(a.shape[i] == 0 for i in axes)):
+        raise ValueError(f"{name}() over an empty dimension (shape {tuple(a.shape)}) has no "
+                         f"value; reduce a non-empty dimension")
+
+
+def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
+    """Largest value over ``dim`` (values only; ``()`` means all); ties share the gradient.
 
     >>> import tinyprop as tp
-    >>> tp.amax(tp.tensor([[1.0, 5.0], [7.0, 0.0]]), axis=0).tolist()
+    >>> tp.amax(tp.tensor([[1.0, 5.0], [7.0, 0.0]]), 0).tolist()
     [7.0, 5.0]
     """
-    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
-    return Extreme.apply(a, axes, keepdims, xp.max)
+    a, axes, keepdim = _prep(input, dim, keepdim, axis, keepdims)
+    _check_nonempty("amax", a, axes)
+    return Extreme.apply(a, axes, keepdim, xp.max)
 
 
-def amin(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """Smallest value over ``axis`` (values only).
+def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
+    """Smallest value over ``dim`` (values only; ``()`` means all).
 
     >>> import tinyprop as tp
-    >>> tp.amin(tp.tensor([[1.0, 5.0], [7.0, 0.0]]), axis=1).tolist()
+    >>> tp.amin(tp.tensor([[1.0, 5.0], [7.0, 0.0]]), 1).tolist()
     [1.0, 0.0]
     """
-    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim)
-    return Extreme.apply(a, axes, keepdims, xp.min)
+    a, axes, keepdim = _prep(input, dim, keepdim, axis, keepdims)
+    _check_nonempty("amin", a, axes)
+    return Extreme.apply(a, axes, keepdim, xp.min)
 
 
-def var(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None,
-        unbiased=None) -> Tensor:
-    """Variance over ``axis``; ``correction=1`` (Bessel, PyTorch's default), 0 for NumPy's.
+def _var_args(dim, unbiased, keepdim, correction):
+    """PyTorch's overloads: ``var(x, unbiased)``, ``var(x, dim, unbiased, keepdim)`` and
+    ``var(x, dim, *, correction, keepdim)``; ``correction=None`` means 1."""
+    if isinstance(dim, (bool, np.bool_)):  # var(x, True): the legacy unbiased flag
+        dim, unbiased = None, dim
+    if unbiased is not None:
+        if correction is not None:
+            raise TypeError("give either unbiased= or correction=, not both")
+        correction = 1 if unbiased else 0
+    if correction is None:
+        correction = 1
+    if isinstance(correction, bool) or not isinstance(correction, (int, float, np.number)):
+        raise TypeError(f"correction must be a number, got {type(correction).__name__}")
+    return dim, keepdim, correction
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None) -> Tensor:
+    """Variance over ``dim``; ``correction=1`` (Bessel, PyTorch's default), 0 for NumPy's.
 
     >>> import tinyprop as tp
     >>> x = tp.tensor([1.0, 2.0, 3.0, 4.0])
     >>> round(x.var().item(), 4), x.var(correction=0).item()
     (1.6667, 1.25)
     """
-    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim, real=True)
-    if unbiased is not None:
-        correction = 1 if unbiased else 0
-    return Var.apply(a, axes, keepdims, correction)
+    dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction)
+    a, axes, keepdim = _prep(input, dim, keepdim, axis, keepdims, real=True)
+    return Var.apply(a, axes, keepdim, correction)
 
 
-def std(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None,
-        unbiased=None) -> Tensor:
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None) -> Tensor:
     """Standard deviation, ``sqrt(var)``; its gradient is 0 where the spread is 0
     (PyTorch's convention) instead of 0/0.
 
@@ -253,42 +334,59 @@ def std(a, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None,
     >>> tp.std(tp.tensor([2.0, 4.0]), correction=0).item()
     1.0
     """
-    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim, real=True)
-    if unbiased is not None:
-        correction = 1 if unbiased else 0
-    return Std.apply(a, axes, keepdims, correction)
+    dim, keepdim, correction = _var_args(dim, unbiased, keepdim, correction)
+    a, axes, keepdim = _prep(input, dim, keepdim, axis, keepdims, real=True)
+    return Std.apply(a, axes, keepdim, correction)
 
 
-def logsumexp(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """``log(sum(exp(a)))`` over ``axis`` without overflow; its gradient is softmax.
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
+    """``log(sum(exp(a)))`` over ``dim`` without overflow; its gradient is softmax.
 
     >>> import tinyprop as tp
-    >>> round(tp.logsumexp(tp.tensor([1000.0, 1000.0])).item(), 2)
+    >>> round(tp.logsumexp(tp.tensor([1000.0, 1000.0]), 0).item(), 2)
     1000.69
     """
-    a, axes, keepdims = _prep(a, axis, dim, keepdims, keepdim, real=True)
-    return LogSumExp.apply(a, axes, keepdims)
+    a, axes, keepdim = _prep(input, dim, keepdim, axis, keepdims, real=True)
+    return LogSumExp.apply(a, axes, keepdim)
 
 
-def argmax(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
-    """Index of the largest value (int64 tensor, not differentiable).
+def _arg(name, fn, a, dim, keepdim, axis, keepdims):
+    a = as_tensor_arg(a)
+    dim, keepdim = axis_args(dim, keepdim, axis, keepdims)
+    if isinstance(dim, tuple):
+        raise TypeError(f"{name} takes one int dim, got {dim}")
+    if dim is None:
+        if a._data.size == 0:
+            raise ValueError(f"{name}() of an empty tensor has no index; check the input")
+        idx = fn(a._data.reshape(-1), axis=0)
+        out = np.full((1,) * a.ndim, idx) if keepdim else idx
+    else:
+        axes = normalize_axes(dim, a.ndim)
+        if not axes:
+            return Tensor._wrap(np.zeros((), dtype=np.int64))
+        if a.shape[axes[0]] == 0:
+            raise DimensionError(f"{name}(): dimension {dim} has size 0; reduce a "
+                                 "non-empty dimension")
+        out = fn(a._data, axis=axes[0], keepdims=keepdim)
+    return Tensor._wrap(np.asarray(out, dtype=np.int64))
+
+
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
+    """Index of the largest value (int64 tensor, not differentiable); with no ``dim``,
+    the index into the flattened tensor.
 
     >>> import tinyprop as tp
     >>> tp.argmax(tp.tensor([[1.0, 5.0], [7.0, 0.0]]), dim=1).tolist()
     [1, 0]
     """
-    a = as_tensor_arg(a)
-    axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
-    return Tensor._wrap(np.asarray(xp.argmax(a.data, axis=axis, keepdims=keepdims), np.int64))
+    return _arg("argmax", xp.argmax, input, dim, keepdim, axis, keepdims)
 
 
-def argmin(a, axis=None, keepdims=False, *, dim=None, keepdim=None) -> Tensor:
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Index of the smallest value (int64 tensor, not differentiable).
 
     >>> import tinyprop as tp
     >>> tp.argmin(tp.tensor([3.0, 1.0, 2.0])).item()
     1
     """
-    a = as_tensor_arg(a)
-    axis, keepdims = axis_args(axis, dim, keepdims, keepdim)
-    return Tensor._wrap(np.asarray(xp.argmin(a.data, axis=axis, keepdims=keepdims), np.int64))
+    return _arg("argmin", xp.argmin, input, dim, keepdim, axis, keepdims)

@@ -3,6 +3,7 @@ broadcast_to/expand, indexing, concatenate/stack and pad."""
 
 from __future__ import annotations
 
+import builtins
 import numbers
 
 import numpy as np
@@ -96,14 +97,67 @@ class Stack(Function):
 
 
 class Pad(Function):
+    """PyTorch's ``pad`` with per-axis ``(before, after)`` widths (negative crops).
+
+    ``constant`` and ``circular`` crop first, then pad (circular wraps the cropped
+    values); ``reflect`` and ``replicate`` pad from the whole input, then crop, as
+    PyTorch. Constant backward slices the gradient out; the other modes gather with an
+    index per axis (``_source_index``), so backward scatter-adds along each axis in
+    reverse order.
+    """
+
     @staticmethod
-    def forward(ctx, a, widths, value):
-        ctx.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
-        return xp.pad(a, widths, mode="constant", constant_values=value)
+    def forward(ctx, a, widths, mode, value):
+        ctx.in_shape, ctx.widths, ctx.mode = a.shape, widths, mode
+        if mode == "constant":
+            crop = tuple(slice(max(-lo, 0), n - max(-hi, 0))
+                         for (lo, hi), n in zip(widths, a.shape))
+            grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
+            return xp.pad(a[crop], grow, mode="constant", constant_values=value)
+        ctx.index = index = [None if w == (0, 0) else _source_index(n, *w, mode)
+                             for w, n in zip(widths, a.shape)]
+        out = a
+        for axis, idx in enumerate(index):
+            if idx is not None:
+                out = xp.take(out, idx, axis=axis)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        return g[ctx.slices], None, None
+        if ctx.mode == "constant":  # input i sits at output i + before, where it survives
+            out = xp.zeros(ctx.in_shape, dtype=g.dtype)
+            src, dst = [], []
+            for (lo, _), n, m in zip(ctx.widths, ctx.in_shape, g.shape):
+                start, stop = max(0, -lo), min(n, m - lo)
+                if stop <= start:
+                    return out, None, None, None
+                dst.append(slice(start, stop))
+                src.append(slice(start + lo, stop + lo))
+            out[tuple(dst)] = g[tuple(src)]
+            return out, None, None, None
+        for axis in reversed(range(len(ctx.in_shape))):
+            idx = ctx.index[axis]
+            if idx is None:
+                continue
+            shape = list(g.shape)
+            shape[axis] = ctx.in_shape[axis]
+            acc = xp.zeros(shape, dtype=g.dtype)
+            xp.add.at(acc, (slice(None),) * axis + (idx,), g)
+            g = acc
+        return g, None, None, None
+
+
+def _source_index(n: int, lo: int, hi: int, mode: str):
+    """For each output position along one axis, the input position it copies."""
+    if mode == "circular":  # crop, then wrap around the kept part
+        start, length = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
+        j = xp.arange(length + max(lo, 0) + max(hi, 0))
+        return start + (j - max(lo, 0)) % length if length else j
+    p = xp.arange(n + lo + hi) - lo  # position in the input's coordinates
+    if mode == "replicate":
+        return xp.clip(p, 0, n - 1)
+    p = xp.abs(p)  # reflect about the first element, then about the last
+    return xp.where(p > n - 1, 2 * (n - 1) - p, p)
 
 
 # ---- public functions -----------------------------------------------------------
@@ -120,18 +174,18 @@ def reshape(a, *shape) -> Tensor:
 
     >>> import tinyprop as tp
     >>> tp.arange(6).reshape(2, 3).shape
-    (2, 3)
+    tinyprop.Size([2, 3])
     """
     a = as_tensor_arg(a)
     shape = _shape_arg(shape)
     known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
     free = sum(1 for s in shape if s == -1)
-    size = a.data.size
+    size = a._data.size
     if (free > 1 or any(s < -1 for s in shape)
             or (free == 0 and known != size)
             or (free == 1 and (known == 0 or size % known))):
         raise ValueError(
-            f"cannot reshape a tensor of shape {a.shape} ({size} elements) into "
+            f"cannot reshape a tensor of shape {tuple(a.shape)} ({size} elements) into "
             f"{shape}; the new shape must hold the same number of elements (at most one -1)"
         )
     return Reshape.apply(a, shape)
@@ -145,7 +199,7 @@ def flatten(a, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
     >>> import tinyprop as tp
     >>> tp.flatten(tp.zeros(2, 3, 4), 1).shape
-    (2, 12)
+    tinyprop.Size([2, 12])
     """
     a = as_tensor_arg(a)
     if a.ndim == 0:
@@ -154,7 +208,7 @@ def flatten(a, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s > e:
         raise ValueError(f"flatten needs start_dim <= end_dim, got {start_dim}, {end_dim}")
     shape = a.shape[:s] + (-1,) + a.shape[e + 1:]
-    if a.data.size == 0:
+    if a._data.size == 0:
         shape = a.shape[:s] + (int(np.prod(a.shape[s:e + 1])),) + a.shape[e + 1:]
     return Reshape.apply(a, shape)
 
@@ -164,7 +218,7 @@ def permute(a, *axes) -> Tensor:
 
     >>> import tinyprop as tp
     >>> tp.permute(tp.zeros(2, 3, 4), 2, 0, 1).shape
-    (4, 2, 3)
+    tinyprop.Size([4, 2, 3])
     """
     a = as_tensor_arg(a)
     axes = _shape_arg(axes)
@@ -173,22 +227,38 @@ def permute(a, *axes) -> Tensor:
     return Permute.apply(a, tuple(i % a.ndim for i in axes))
 
 
-def transpose(a, dim0=None, dim1=None) -> Tensor:
+def transpose(input, dim0=None, dim1=None) -> Tensor:
     """Swap two dimensions (PyTorch); with no dims, reverse them all (NumPy's ``.T``).
+    A 0-d tensor accepts dims 0 and -1 and comes back as it is.
 
     >>> import tinyprop as tp
-    >>> tp.transpose(tp.zeros(2, 3, 4), 0, 2).shape, tp.zeros(2, 3).T.shape
+    >>> tuple(tp.transpose(tp.zeros(2, 3, 4), 0, 2).shape), tuple(tp.zeros(2, 3).T.shape)
     ((4, 3, 2), (3, 2))
     """
-    a = as_tensor_arg(a)
+    a = as_tensor_arg(input)
     if dim0 is None and dim1 is None:
         return Permute.apply(a, tuple(reversed(range(a.ndim))))
     if dim0 is None or dim1 is None:
         raise TypeError("transpose needs both dim0 and dim1 (or neither to reverse all)")
+    d0, d1 = normalize_axes(dim0, a.ndim), normalize_axes(dim1, a.ndim)
     axes = list(range(a.ndim))
-    d0, d1 = normalize_axes(dim0, a.ndim)[0], normalize_axes(dim1, a.ndim)[0]
-    axes[d0], axes[d1] = axes[d1], axes[d0]
+    if a.ndim:
+        axes[d0[0]], axes[d1[0]] = axes[d1[0]], axes[d0[0]]
     return Permute.apply(a, tuple(axes))
+
+
+def t(input) -> Tensor:
+    """PyTorch's ``t()``: transpose a 2-D tensor; 0-d and 1-D tensors come back as they are.
+
+    >>> import tinyprop as tp
+    >>> tp.tensor([[1, 2, 3]]).t().tolist()
+    [[1], [2], [3]]
+    """
+    a = as_tensor_arg(input)
+    if a.ndim > 2:
+        raise ValueError(f"t() expects a tensor with at most 2 dimensions, got {a.ndim}; use "
+                         "transpose(dim0, dim1) or permute(...) for more")
+    return Permute.apply(a, tuple(reversed(range(a.ndim))))
 
 
 def squeeze(a, axis=None, *, dim=None) -> Tensor:
@@ -196,7 +266,7 @@ def squeeze(a, axis=None, *, dim=None) -> Tensor:
 
     >>> import tinyprop as tp
     >>> tp.squeeze(tp.zeros(1, 3, 1)).shape, tp.squeeze(tp.zeros(1, 3, 1), 0).shape
-    ((3,), (3, 1))
+    (tinyprop.Size([3]), tinyprop.Size([3, 1]))
     """
     a = as_tensor_arg(a)
     axis = dim if dim is not None else axis
@@ -210,7 +280,7 @@ def unsqueeze(a, axis=None, *, dim=None) -> Tensor:
 
     >>> import tinyprop as tp
     >>> tp.unsqueeze(tp.zeros(3), 0).shape
-    (1, 3)
+    tinyprop.Size([1, 3])
     """
     a = as_tensor_arg(a)
     axis = dim if dim is not None else axis
@@ -235,7 +305,7 @@ def broadcast_to(a, *shape) -> Tensor:
     try:
         np.broadcast_shapes(a.shape, shape)
     except ValueError:
-        raise ValueError(f"cannot broadcast shape {a.shape} to {shape}") from None
+        raise ValueError(f"cannot broadcast shape {tuple(a.shape)} to {shape}") from None
     return BroadcastTo.apply(a, shape)
 
 
@@ -244,7 +314,7 @@ def expand(a, *sizes) -> Tensor:
 
     >>> import tinyprop as tp
     >>> tp.expand(tp.ones(3, 1), -1, 4).shape
-    (3, 4)
+    tinyprop.Size([3, 4])
     """
     a = as_tensor_arg(a)
     sizes = _shape_arg(sizes)
@@ -255,9 +325,9 @@ def expand(a, *sizes) -> Tensor:
 
 def _index_arg(index):
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
         return np.asarray(index)
     return index
@@ -276,7 +346,7 @@ def getitem(a, index) -> Tensor:
     try:
         return GetItem.apply(a, index)
     except IndexError as e:
-        raise IndexError(f"{e} (tensor shape {a.shape})") from None
+        raise IndexError(f"{e} (tensor shape {tuple(a.shape)})") from None
 
 
 def _tensors(tensors, what):
@@ -294,6 +364,8 @@ def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
     """
     ts = _tensors(tensors, "concatenate")
     axis = dim if dim is not None else axis
+    if builtins.any(t.ndim != 1 for t in ts):  # PyTorch's legacy rule: skip 1-D empty tensors
+        ts = [t for t in ts if t.shape != (0,)] or ts[:1]
     axis = normalize_axes(axis, ts[0].ndim)[0]
     for t in ts[1:]:
         if t.ndim != ts[0].ndim or any(
@@ -301,7 +373,7 @@ def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
         ):
             raise ValueError(
                 f"concatenate along axis {axis} needs equal shapes elsewhere, got "
-                f"{ts[0].shape} and {t.shape}"
+                f"{tuple(ts[0].shape)} and {tuple(t.shape)}"
             )
     return Concatenate.apply(*ts, axis=axis)
 
@@ -324,32 +396,85 @@ def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
     return Stack.apply(*ts, axis=axis)
 
 
-def pad(a, pad_width, value: float = 0.0) -> Tensor:
-    """Pad with a constant.
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
-    ``pad_width`` is NumPy's (an int, or ``(before, after)`` pairs per axis) or
-    PyTorch's flat ``(left, right, top, bottom, ...)`` starting from the last axis.
+
+def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
+    """Pad (or, with negative widths, crop) as ``torch.nn.functional.pad``.
+
+    ``pad`` is a flat ``(left, right, top, bottom, front, back, ...)`` sequence: pairs
+    of widths starting from the **last** dimension. ``mode`` is ``'constant'`` (fill
+    with ``value``, default 0), ``'reflect'`` (mirror without repeating the edge),
+    ``'replicate'`` (repeat the edge) or ``'circular'`` (wrap around). Every mode works
+    on any dimensions (PyTorch's non-constant modes take only the last 1-3 dimensions
+    of a 2-D to 5-D input); the gradient flows back through all of them.
 
     >>> import tinyprop as tp
-    >>> tp.pad(tp.ones(2), 1).tolist(), tp.pad(tp.ones(2, 2), (1, 0)).shape
-    ([0.0, 1.0, 1.0, 0.0], (2, 3))
+    >>> x = tp.tensor([[1.0, 2.0, 3.0]])
+    >>> tp.pad(x, (1, 2)).tolist()
+    [[0.0, 1.0, 2.0, 3.0, 0.0, 0.0]]
+    >>> tp.pad(x, (2, 1), mode="reflect").tolist(), tp.pad(x, (-1, 0)).tolist()
+    ([[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]], [[2.0, 3.0]])
     """
-    a = as_tensor_arg(a)
-    if isinstance(pad_width, numbers.Integral):
-        widths = [(int(pad_width), int(pad_width))] * a.ndim
-    elif all(isinstance(p, numbers.Integral) for p in pad_width):
-        flat = [int(p) for p in pad_width]
-        if len(flat) % 2 or len(flat) // 2 > a.ndim:
-            raise ValueError(
-                f"flat pad widths need an even length up to {2 * a.ndim}, got {pad_width}"
-            )
-        widths = [(0, 0)] * a.ndim
-        for k in range(len(flat) // 2):
-            widths[a.ndim - 1 - k] = (flat[2 * k], flat[2 * k + 1])
-    else:
-        widths = [tuple(int(x) for x in p) for p in pad_width]
-        if len(widths) != a.ndim or any(len(p) != 2 for p in widths):
-            raise ValueError(f"pad needs one (before, after) pair per axis, got {pad_width}")
-    if any(x < 0 for p in widths for x in p):
-        raise ValueError(f"pad widths must be >= 0, got {pad_width}")
-    return Pad.apply(a, tuple(widths), value)
+    a = as_tensor_arg(input)
+    widths = _pad_widths(pad, a.ndim)
+    if not isinstance(mode, str):
+        raise TypeError(
+            f"pad: mode must be one of {PAD_MODES}, got {mode!r}; the third argument is "
+            "the mode, as in PyTorch: pass the fill value by keyword, pad(x, p, value=...)"
+        )
+    if mode not in PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {PAD_MODES}, got {mode!r}")
+    if mode != "constant" and value is not None:
+        raise ValueError(
+            f"pad: mode {mode!r} takes no value (only 'constant' fills with one); drop value="
+        )
+    for axis, ((lo, hi), n) in enumerate(zip(widths, a.shape)):
+        _check_pad_axis(axis, n, lo, hi, mode)
+    return Pad.apply(a, tuple(widths), mode, 0 if value is None else value)
+
+
+def _pad_widths(pad, ndim: int) -> list:
+    """PyTorch's flat pad sequence as NumPy-style (before, after) pairs for every axis."""
+    if isinstance(pad, (Tensor, numbers.Number)) or not hasattr(pad, "__len__"):
+        raise TypeError(
+            f"pad: pad must be a tuple of ints (left, right, top, bottom, ...) starting from "
+            f"the last dimension, got {pad!r}; e.g. pad(x, (1, 1)) pads the last dimension"
+        )
+    items = list(pad)
+    if items and all(isinstance(p, (tuple, list)) and len(p) == 2 for p in items):
+        flat = tuple(int(v) for p in reversed(items) for v in p)
+        raise TypeError(
+            f"pad: pad is PyTorch's flat tuple starting from the last dimension, not NumPy's "
+            f"(before, after) pairs per axis; for {pad!r} use pad(x, {flat})"
+        )
+    if not all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in items):
+        raise TypeError(f"pad: pad must hold ints, got {pad!r}")
+    if len(items) % 2 or len(items) // 2 > ndim:
+        raise ValueError(
+            f"pad: pad needs an even number of widths, at most 2 per dimension ({2 * ndim} "
+            f"for this {ndim}-d input), got {len(items)}: {tuple(items)}"
+        )
+    widths = [(0, 0)] * ndim
+    for k in range(len(items) // 2):
+        widths[ndim - 1 - k] = (int(items[2 * k]), int(items[2 * k + 1]))
+    return widths
+
+
+def _check_pad_axis(axis: int, n: int, lo: int, hi: int, mode: str) -> None:
+    where = f"pad: dimension {axis} of size {n} with widths ({lo}, {hi})"
+    if n + lo + hi < 0 or (mode in ("constant", "circular") and n + min(lo, 0) + min(hi, 0) < 0):
+        raise ValueError(f"{where}: negative widths crop more than the dimension holds")
+    if mode == "reflect" and ((lo > 0 and lo >= n) or (hi > 0 and hi >= n)):
+        raise ValueError(
+            f"{where}: mode 'reflect' needs each width smaller than the dimension ({n}); "
+            "use mode='replicate' or 'constant' for wider padding"
+        )
+    if mode == "replicate" and n == 0 and (lo > 0 or hi > 0):
+        raise ValueError(f"{where}: mode 'replicate' cannot pad an empty dimension")
+    kept = n - max(-lo, 0) - max(-hi, 0)
+    if mode == "circular" and (lo > kept or hi > kept):
+        raise ValueError(
+            f"{where}: mode 'circular' wraps around at most once, so each width must be "
+            f"at most the size left after cropping ({kept})"
+        )

@@ -43,7 +43,7 @@ class Adam(Optimizer):
     >>> (w * w).sum().backward()
     >>> opt.step()
     >>> w
-    tensor([ 0.9, -1.9], requires_grad=True)
+    tensor([ 0.9000, -1.9000], requires_grad=True)
     """
 
     _state_arrays = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
@@ -95,7 +95,7 @@ class Adam(Optimizer):
             g = self._grad_of(p)
             if g is None:
                 continue
-            d = p.data
+            d = p._data
             state = self.state[p]
             if not state:
                 state["step"] = 0
@@ -151,7 +151,7 @@ class AdamW(Adam):
     >>> (w * w).sum().backward()
     >>> opt.step()
     >>> w
-    tensor([ 0.899, -1.898], requires_grad=True)
+    tensor([ 0.8990, -1.8980], requires_grad=True)
     """
 
     def __init__(

@@ -180,7 +180,7 @@ class Optimizer:
             raise TypeError(
                 f"an optimizer can only optimize Tensors, but {where} is a {type(p).__name__}"
             )
-        if p.data.dtype.kind != "f":
+        if p._data.dtype.kind != "f":
             raise TypeError(
                 f"an optimizer can only optimize floating-point tensors, but {where} has "
                 f"dtype {p.dtype}; convert it with .float() or .double()"
@@ -214,7 +214,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; return ``closure()``'s loss.
@@ -266,10 +266,10 @@ class Optimizer:
         g = p.grad
         if g is None:
             return None
-        g = g.data
-        if g.shape != p.data.shape:
+        g = g._data
+        if g.shape != p._data.shape:
             raise ValueError(
-                f"gradient of shape {g.shape} for a parameter of shape {p.data.shape}; "
+                f"gradient of shape {g.shape} for a parameter of shape {p._data.shape}; "
                 "the gradient must have the parameter's shape"
             )
         return g
@@ -387,7 +387,7 @@ class Optimizer:
         out = {}
         for name, v in entries.items():
             if isinstance(v, Tensor):
-                v = v.data
+                v = v._data
             if isinstance(v, np.generic):
                 v = v.item()
             if isinstance(v, (np.ndarray, xp.ndarray)):
@@ -395,13 +395,13 @@ class Optimizer:
                 if arr.ndim == 0 and name not in self._state_arrays:
                     out[name] = arr.item()
                     continue
-                if arr.shape != p.data.shape:
+                if arr.shape != p._data.shape:
                     raise ValueError(
-                        f"state '{name}' of parameter {idx} has shape {arr.shape}, the "
-                        f"parameter has shape {p.data.shape}; the model must match the one "
+                        f"state '{name}' of parameter {idx} has shape {tuple(arr.shape)}, the "
+                        f"parameter has shape {tuple(p._data.shape)}; the model must match the one "
                         "that was saved"
                     )
-                dtype = p.data.dtype if arr.dtype.kind == "f" else arr.dtype
+                dtype = p._data.dtype if arr.dtype.kind == "f" else arr.dtype
                 out[name] = xp.array(arr, dtype=dtype, copy=True)
             elif v is None or isinstance(v, (bool, int, float)):
                 out[name] = v

@@ -30,7 +30,7 @@ class RMSprop(Optimizer):
     >>> (w * w).sum().backward()
     >>> opt.step()
     >>> w
-    tensor([ 0.9, -1.9], requires_grad=True)
+    tensor([ 0.9000, -1.9000], requires_grad=True)
     """
 
     _state_arrays = ("square_avg", "momentum_buffer", "grad_avg")
@@ -91,7 +91,7 @@ class RMSprop(Optimizer):
             g = self._grad_of(p)
             if g is None:
                 continue
-            d = p.data
+            d = p._data
             state = self.state[p]
             if not state:
                 state["step"] = 0

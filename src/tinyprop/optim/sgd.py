@@ -28,7 +28,7 @@ class SGD(Optimizer):
     >>> (w * w).sum().backward()
     >>> opt.step()
     >>> w
-    tensor([ 0.8, -1.6], requires_grad=True)
+    tensor([ 0.8000, -1.6000], requires_grad=True)
     """
 
     _state_arrays = ("momentum_buffer",)
@@ -90,7 +90,7 @@ class SGD(Optimizer):
             g = self._grad_of(p)
             if g is None:
                 continue
-            d = p.data
+            d = p._data
             t, t2 = self._scratch(d, 2)
             # e: the effective gradient (g itself is never written to)
             if weight_decay != 0:

@@ -69,8 +69,8 @@ def to_manual_network(model):
         if isinstance(m, nn.Linear):
             lin = manual.Linear(m.in_features, m.out_features, init="zeros",
                                 dtype=m.weight.dtype)  # zeros: draws no random numbers
-            lin.w[...] = m.weight.data
-            lin.b[...] = m.bias.data.reshape(1, -1)
+            lin.w[...] = m.weight._data
+            lin.b[...] = m.bias._data.reshape(1, -1)
             layers.append(lin)
         else:
             name = type(m).__name__

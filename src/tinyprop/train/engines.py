@@ -76,7 +76,7 @@ class AutogradEngine:
         """Backward through an eager graph, step, and the (summed loss, correct) pair."""
         loss.backward()
         self.optimizer.step()
-        return float(loss.data) * len(y), _n_correct(logits.data, y)
+        return float(loss._data) * len(y), _n_correct(logits._data, y)
 
     def _loss_of(self, x, y):
         logits = self.model(x)
@@ -111,7 +111,7 @@ class AutogradEngine:
         with no_grad():
             for i in range(0, len(X), batch_size):
                 xb = _as_batch(X[i:i + batch_size], self.dtype)
-                out.append(self.forward(Tensor._wrap(xb)).data)
+                out.append(self.forward(Tensor._wrap(xb))._data)
         if was_training:
             self.model.train()
         return np.concatenate(out) if out else np.zeros((0, 0), self.dtype)
@@ -192,7 +192,7 @@ class ManualEngine:
             if np.shape(given[name]) != arr.shape:
                 raise ValueError(
                     f"checkpoint parameter {name!r} has shape {np.shape(given[name])}, "
-                    f"the network's has {arr.shape}"
+                    f"the network's has {tuple(arr.shape)}"
                 )
         self.optimizer.load_state_dict(state["optimizer"])
         for name, arr in params.items():

@@ -41,12 +41,12 @@ def as_labels(y, what: str, n: int | None = None) -> np.ndarray:
     arr = as_array(y, what)
     if arr.ndim == 2:
         if arr.shape[1] == 0:
-            raise ValueError(f"{what} has shape {arr.shape}; a 2-D label array needs K >= 1")
+            raise ValueError(f"{what} has shape {tuple(arr.shape)}; a 2-D label array needs K >= 1")
         arr = arr.argmax(axis=1)
     elif arr.ndim != 1:
         raise ValueError(
             f"{what} must be 1-D class labels (N,) or 2-D one-hot/scores (N, K), "
-            f"got shape {arr.shape}"
+            f"got shape {tuple(arr.shape)}"
         )
     if arr.dtype.kind == "b":
         arr = arr.astype(np.int64)

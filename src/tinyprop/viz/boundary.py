@@ -81,7 +81,7 @@ def _check_grid(grid) -> tuple[np.ndarray, np.ndarray]:
     if xx.ndim != 2 or xx.shape != yy.shape or min(xx.shape) < 2:
         raise ValueError(
             f"grid xx and yy must be meshgrid arrays of one shape (ny, nx) with nx, ny >= 2, "
-            f"got {xx.shape} and {yy.shape}; build them with make_grid(X)"
+            f"got {tuple(xx.shape)} and {tuple(yy.shape)}; build them with make_grid(X)"
         )
     return xx, yy
 
@@ -103,7 +103,7 @@ def _check_probs(probs, xx, what: str = "probs") -> np.ndarray:
     if p.ndim != 2 or p.shape[0] != m:
         raise ValueError(
             f"{what} must have shape ({m}, n_classes) for a grid of {xx.shape[0]}x{xx.shape[1]} "
-            f"points (or ({m},) = P(class 1) for a binary model), got {p.shape}; "
+            f"points (or ({m},) = P(class 1) for a binary model), got {tuple(p.shape)}; "
             "run the model on the grid's points (make_grid(X)[2]) and pass its probabilities"
         )
     return p

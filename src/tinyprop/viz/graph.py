@@ -298,13 +298,13 @@ def draw_graph(
         fields = []
         if id(t) in labels:
             fields.append(escape_record(labels[id(t)]))
-        shape = "scalar" if t.data.ndim == 0 else str(tuple(t.data.shape))
-        fields.append(escape_record(f"{shape} {t.data.dtype}"))
+        shape = "scalar" if t._data.ndim == 0 else str(tuple(t._data.shape))
+        fields.append(escape_record(f"{shape} {t._data.dtype}"))
         if show_values:
-            fields.append(escape_record("data " + _fmt_array(t.data)))
+            fields.append(escape_record("data " + _fmt_array(t._data)))
         if show_grads:
             g = t.grad
-            g = None if g is None else (g.data if isinstance(g, Tensor) else g)
+            g = None if g is None else (g._data if isinstance(g, Tensor) else g)
             fields.append(escape_record("grad " + ("None" if g is None else _fmt_array(g))))
         if i in hidden:
             fields.append(escape_record("(inputs not drawn)"))

@@ -20,7 +20,7 @@ def _as_images(images, image_shape, what: str) -> np.ndarray:
         if image_shape is not None and tuple(image_shape) != arr.shape[1:]:
             raise ValueError(
                 f"image_shape {tuple(image_shape)} does not match {what} of shape "
-                f"{arr.shape}; leave image_shape out for stacked images"
+                f"{tuple(arr.shape)}; leave image_shape out for stacked images"
             )
         return arr[..., 0] if arr.ndim == 4 and arr.shape[-1] == 1 else arr
     raise ValueError(
@@ -142,7 +142,7 @@ def plot_first_layer_weights(weight, image_shape=None, n=None, path=None, title=
     w = as_float_array(weight, "weight")
     if w.ndim != 2:
         raise ValueError(
-            f"weight must be a 2-D (out, in) matrix, got shape {w.shape}; "
+            f"weight must be a 2-D (out, in) matrix, got shape {tuple(w.shape)}; "
             "pass the first Linear layer's weight"
         )
     try:
