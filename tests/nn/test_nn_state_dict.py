@@ -27,7 +27,7 @@ def make_model(seed=0):
 
 
 def snapshot(model):
-    return {k: v.copy() for k, v in model.state_dict().items()}
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
 
 
 def assert_same(model, snap):
@@ -52,12 +52,13 @@ def test_format_keys_types_and_snapshot():
         "fc2.weight",
         "fc2.bias",
     ]
-    assert all(isinstance(v, np.ndarray) for v in sd.values())
+    # Tensors outside the graph, as in PyTorch
+    assert all(isinstance(v, tp.Tensor) and not v.requires_grad for v in sd.values())
     assert sd["fc1.weight"].shape == (6, 4) and sd["fc1.weight"].dtype == np.float32
     assert (
         sd["bn.num_batches_tracked"].shape == () and sd["bn.num_batches_tracked"].dtype == np.int64
     )
-    before = sd["fc1.weight"].copy()
+    before = sd["fc1.weight"].numpy().copy()
     m.fc1.weight.data += 1  # the state dict is a snapshot, not a view
     np.testing.assert_array_equal(sd["fc1.weight"], before)
     live = m.state_dict(keep_vars=True)

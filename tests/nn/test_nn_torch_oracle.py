@@ -73,7 +73,7 @@ def test_torch_state_dict_loads_and_the_models_agree():
     )
     # and back again: torch accepts ours
     theirs2 = TorchMLP().double()
-    theirs2.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs2.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
 
 
 @pytest.mark.parametrize("momentum", [0.1, 0.5, None])

@@ -382,15 +382,16 @@ class Module:
                 yield from m._state_items(prefix + name + ".")
 
     def state_dict(self, *, destination=None, prefix: str = "", keep_vars: bool = False):
-        """An ordered dict ``dotted_name -> numpy array`` of Parameters and persistent buffers.
+        """An ordered dict ``dotted_name -> Tensor`` of Parameters and persistent buffers.
 
         Keys follow PyTorch (``'fc1.weight'``, ``'bn.running_mean'``,
-        ``'bn.num_batches_tracked'``). Values are copies, so the dict is a snapshot that
-        later training does not change; ``keep_vars=True`` gives the live Tensors instead.
+        ``'bn.num_batches_tracked'``) and values are Tensors outside the graph, as in
+        PyTorch. Unlike PyTorch's, they are copies: the dict is a snapshot that later
+        training does not change. ``keep_vars=True`` gives the live Tensors instead.
         """
         out = OrderedDict() if destination is None else destination
         for name, t in self._state_items(prefix):
-            out[name] = t if keep_vars else t._data.copy()
+            out[name] = t if keep_vars else Tensor._wrap(t._data.copy())
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
