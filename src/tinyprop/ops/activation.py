@@ -41,7 +41,8 @@ class Sigmoid(Function):
 
 
 class ReLU(Function):
-    """max(a, 0); the derivative at 0 is 0."""
+    """max(a, 0); the derivative is 0 where the output is <= 0 (at 0 too) and passes
+    elsewhere, NaN included (PyTorch's rule)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -52,7 +53,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved
-        return g * (out > 0)
+        return xp.where(out <= 0, xp.zeros((), g.dtype), g)
 
 
 class LeakyReLU(Function):
@@ -82,7 +83,7 @@ class ELU(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved
-        return xp.where(a > 0, g, g * (out + ctx.alpha)), None
+        return xp.where(a <= 0, g * (out + ctx.alpha), g), None  # NaN passes, as in PyTorch
 
 
 _erf = None

@@ -216,7 +216,8 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved
-        return g * xp.sign(a)
+        s = xp.sign(a)
+        return g * xp.where(s == s, s, 0)  # sgn(NaN) is 0, as in PyTorch
 
 
 class Clip(Function):
@@ -250,6 +251,14 @@ class Clip(Function):
         return xp.where(mask, g, zero), g_lo, g_hi
 
 
+def _extreme_grads(g, a, b, a_loses, b_loses):
+    """PyTorch's gradients of maximum/minimum: a tie splits the gradient in half, the
+    losing side gets 0, and where a NaN makes the comparison false both sides get it all."""
+    zero = xp.zeros((), g.dtype)
+    g = xp.where(a == b, g / 2, g)
+    return xp.where(a_loses, zero, g), xp.where(b_loses, zero, g)
+
+
 class Maximum(Function):
     """Element-wise max; ties split the gradient in half (PyTorch's convention)."""
 
@@ -261,8 +270,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved
-        share = xp.where(a > b, 1.0, xp.where(a == b, 0.5, 0.0)).astype(g.dtype)
-        return g * share, g * (1 - share)
+        return _extreme_grads(g, a, b, a < b, a > b)
 
 
 class Minimum(Function):
@@ -276,8 +284,7 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved
-        share = xp.where(a < b, 1.0, xp.where(a == b, 0.5, 0.0)).astype(g.dtype)
-        return g * share, g * (1 - share)
+        return _extreme_grads(g, a, b, a > b, a < b)
 
 
 class Where(Function):

@@ -14,6 +14,8 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.dtype = a.dtype
+        if dtype == np.float16 and a.dtype == np.float64:  # through float32, as PyTorch rounds
+            a = a.astype(np.float32)
         return a.astype(dtype)
 
     @staticmethod
