@@ -30,7 +30,7 @@ from .ops.loss import (
     one_hot,
     smooth_l1_loss,
 )
-from .ops.shape import pad
+from .ops.padding import pad
 
 __all__ = [
     "elu", "gelu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "softplus",

@@ -40,7 +40,7 @@ from ..ops.loss import (
     one_hot,
     smooth_l1_loss,
 )
-from ..ops.shape import pad
+from ..ops.padding import pad
 from ..tensor import Tensor, as_tensor_data
 from ._functions import LinearFunction, Normalize
 

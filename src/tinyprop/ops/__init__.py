@@ -9,25 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from . import activation, elementwise, linalg, loss, misc, reduce, shape
+from . import activation, arithmetic, elementwise, linalg, loss, misc, padding, reduce, shape
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
-from .elementwise import (
-    abs,
-    add,
-    clamp,
-    clip,
-    div,
-    exp,
-    log,
-    maximum,
-    minimum,
-    mul,
-    neg,
-    pow,
-    sqrt,
-    sub,
-    where,
-)
+from .arithmetic import add, div, mul, neg, pow, sub
+from .elementwise import abs, clamp, clip, exp, log, maximum, minimum, sqrt, where
 from .linalg import dot, matmul, mm, mv, outer
 from .loss import (
     binary_cross_entropy_with_logits,
@@ -40,6 +25,7 @@ from .loss import (
     smooth_l1_loss,
 )
 from .misc import all, any, clone, eq, ge, gt, isfinite, isnan, le, lt, ne, to, unique
+from .padding import pad
 from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from .shape import (
     broadcast_to,
@@ -48,7 +34,6 @@ from .shape import (
     expand,
     flatten,
     getitem,
-    pad,
     permute,
     reshape,
     squeeze,
@@ -134,5 +119,6 @@ def _bind() -> None:
 _bind()
 
 __all__ = sorted(DIFFERENTIABLE) + sorted(ALIASES) + list(NON_DIFFERENTIABLE) + [
-    "activation", "elementwise", "linalg", "loss", "misc", "reduce", "shape",
+    "activation", "arithmetic", "elementwise", "linalg", "loss", "misc", "padding", "reduce",
+    "shape",
 ]

@@ -155,3 +155,19 @@ def cast_result(a: Tensor, dtype) -> Tensor:
     if a._data.dtype.kind in "bu" or a._data.dtype.kind == "i" and a._data.dtype != np.int64:
         return Tensor._wrap(a._data.astype(np.int64))
     return a
+
+
+def binary(fn, name, a, b, *extra):
+    """Apply a broadcasting binary op, turning NumPy's shape error into a clear one."""
+    try:
+        return fn.apply(a, b, *extra)
+    except ValueError as e:
+        sa, sb = np.shape(getattr(a, "_data", a)), np.shape(getattr(b, "_data", b))
+        try:
+            np.broadcast_shapes(sa, sb)
+        except ValueError:
+            raise ValueError(
+                f"{name}: shapes {sa} and {sb} do not broadcast: trailing dimensions must be "
+                "equal or 1; reshape one operand (e.g. x.reshape(-1, 1)) or check the inputs"
+            ) from None
+        raise e

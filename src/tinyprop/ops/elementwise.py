@@ -1,4 +1,5 @@
-"""Element-wise ops: arithmetic, powers, exp/log/sqrt/abs, clip, maximum/minimum, where.
+"""Element-wise ops: exp/log/sqrt/abs, clamp, maximum/minimum, where (arithmetic and
+powers are in :mod:`.arithmetic`).
 
 Each op's forward and its local derivative sit together. Gradients may come back
 with a broadcast shape; the engine sums them to each input's shape.
@@ -11,155 +12,7 @@ import numpy as np
 from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor, as_tensor_data
-from ._util import _as_float, _kind, as_tensor_arg, float_arg, pair
-
-
-class Add(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        return a + b
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, g
-
-
-class Sub(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        return a - b
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, (-g if ctx.needs_input_grad[1] else None)
-
-
-class Mul(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a * b
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved
-        na, nb = ctx.needs_input_grad
-        return (g * b if na else None), (g * a if nb else None)
-
-
-class Div(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):  # inf and NaN, silently, as PyTorch
-            return a / b
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved
-        na, nb = ctx.needs_input_grad
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ga = g / b if na else None
-            gb = -g * a / (b * b) if nb else None
-        return ga, gb
-
-
-class DivRounded(Function):
-    """Division rounded towards zero or down; piecewise constant, so its gradient is 0."""
-
-    @staticmethod
-    def forward(ctx, a, b, mode):
-        ctx.shapes = (np.shape(a), np.shape(b))
-        if a.dtype.kind in "iu" and np.asarray(b).dtype.kind in "iub":
-            if mode == "floor":
-                return xp.floor_divide(a, b)
-            q = xp.floor_divide(xp.abs(a), xp.abs(b))
-            return xp.where((a < 0) != (np.asarray(b) < 0), -q, q).astype(np.result_type(a, b))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if mode == "floor":  # Python's a // b (exact, unlike floor(a / b))
-                return xp.floor_divide(a, b)
-            return xp.trunc(a / b)
-
-    @staticmethod
-    def backward(ctx, g):
-        sa, sb = ctx.shapes
-        return xp.zeros(sa, g.dtype), xp.zeros(sb, g.dtype), None
-
-
-class Neg(Function):
-    @staticmethod
-    def forward(ctx, a):
-        return -a
-
-    @staticmethod
-    def backward(ctx, g):
-        return -g
-
-
-class Pow(Function):
-    """``a ** b`` with both sides possibly tensors (d/db = a**b * log a)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = a**b
-        ctx.save_for_backward(a, b, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b, out = ctx.saved
-        na, nb = ctx.needs_input_grad
-        ga = gb = None
-        if na:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ga = g * b * a ** (b - 1)
-            ga = xp.where(b == 0, 0, ga)
-        if nb:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = g * out * xp.log(a)
-            gb = xp.where((a == 0) & (b >= 0), 0, gb)
-        return ga, gb
-
-
-class PowScalar(Function):
-    """``a ** c`` for a Python number ``c``."""
-
-    @staticmethod
-    def forward(ctx, a, c):
-        ctx.save_for_backward(a)
-        ctx.c = c
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return a**c
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.saved
-        c = ctx.c
-        if c == 0:
-            return xp.zeros_like(g), None
-        if c == 2:
-            return g * 2 * a, None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g * c * a ** (c - 1), None
-
-
-class RPowScalar(Function):
-    """``c ** a`` for a Python number ``c`` (d/da = c**a * log c)."""
-
-    @staticmethod
-    def forward(ctx, a, c):
-        out = xp.asarray(c, dtype=a.dtype) ** a
-        ctx.save_for_backward(a, out)
-        ctx.c = c
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        a, out = ctx.saved
-        if ctx.c == 0:
-            return xp.where(a >= 0, 0, g * out * -np.inf).astype(g.dtype), None
-        return g * out * np.log(ctx.c), None
+from ._util import _kind, as_tensor_arg, binary, float_arg, pair
 
 
 class Exp(Function):
@@ -306,112 +159,6 @@ class Where(Function):
 # ---- public functions -----------------------------------------------------------
 
 
-def _binary(fn, name, a, b, *extra):
-    """Apply a broadcasting binary op, turning NumPy's shape error into a clear one."""
-    try:
-        return fn.apply(a, b, *extra)
-    except ValueError as e:
-        sa, sb = np.shape(getattr(a, "_data", a)), np.shape(getattr(b, "_data", b))
-        try:
-            np.broadcast_shapes(sa, sb)
-        except ValueError:
-            raise ValueError(
-                f"{name}: shapes {sa} and {sb} do not broadcast: trailing dimensions must be "
-                "equal or 1; reshape one operand (e.g. x.reshape(-1, 1)) or check the inputs"
-            ) from None
-        raise e
-
-
-def _scaled(b, alpha, what):
-    if alpha == 1:
-        return b
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)):
-        raise TypeError(f"{what}: alpha must be a number, got {type(alpha).__name__}")
-    return mul(b, alpha) if isinstance(b, Tensor) else np.multiply(b, alpha)
-
-
-def add(input, other, *, alpha=1) -> Tensor:
-    """``input + alpha * other`` with broadcasting.
-
-    >>> import tinyprop as tp
-    >>> (tp.ones(2, 3) + tp.arange(3.0)).tolist()
-    [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
-    >>> tp.add(tp.tensor([1.0, 2.0]), tp.tensor([1.0, 1.0]), alpha=10).tolist()
-    [11.0, 12.0]
-    """
-    return _binary(Add, "add", *pair(input, _scaled(other, alpha, "add")))
-
-
-def sub(input, other, *, alpha=1) -> Tensor:
-    """``input - alpha * other`` with broadcasting.
-
-    >>> import tinyprop as tp
-    >>> tp.sub(tp.tensor([3.0, 4.0]), 1).tolist()
-    [2.0, 3.0]
-    """
-    return _binary(Sub, "sub", *pair(input, _scaled(other, alpha, "sub")))
-
-
-def mul(a, b) -> Tensor:
-    """``a * b`` with broadcasting.
-
-    >>> import tinyprop as tp
-    >>> tp.mul(tp.tensor([1.0, 2.0]), tp.tensor([3.0, 4.0])).tolist()
-    [3.0, 8.0]
-    """
-    return _binary(Mul, "mul", *pair(a, b))
-
-
-def div(input, other, *, rounding_mode=None) -> Tensor:
-    """``input / other`` with broadcasting: true division, or rounded with
-    ``rounding_mode='trunc'`` (towards zero) or ``'floor'`` (down), which keep integer
-    dtypes and have a zero gradient, as in PyTorch.
-
-    >>> import tinyprop as tp
-    >>> tp.div(tp.tensor([1, 2]), 2).tolist()
-    [0.5, 1.0]
-    >>> tp.div(tp.tensor([-7, 7]), 2, rounding_mode="floor").tolist()
-    [-4, 3]
-    """
-    a, b = pair(input, other)
-    if rounding_mode is not None:
-        if rounding_mode not in ("trunc", "floor"):
-            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
-                             f"{rounding_mode!r}")
-        if not isinstance(a, Tensor):
-            a = Tensor._wrap(np.asarray(a))
-        return _binary(DivRounded, "div", a, b, rounding_mode)
-    if _kind(a) in "iub" and _kind(b) in "iub":  # true division of integers: default float
-        a, b = _as_float(a, 1.0), _as_float(b, 1.0)
-    return _binary(Div, "div", a, b)
-
-
-def neg(a) -> Tensor:
-    """``-a``.
-
-    >>> import tinyprop as tp
-    >>> tp.neg(tp.tensor([1.0, -2.0])).tolist()
-    [-1.0, 2.0]
-    """
-    return Neg.apply(as_tensor_arg(a))
-
-
-def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
-    """``a ** b``: tensor or number on either side.
-
-    >>> import tinyprop as tp
-    >>> tp.pow(tp.tensor([2.0, 3.0]), 2)
-    tensor([4., 9.])
-    """
-    if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
-        return PowScalar.apply(a, float(b) if not float(b).is_integer() else int(b))
-    if isinstance(b, Tensor) and not isinstance(a, Tensor) and np.ndim(a) == 0:
-        if b._data.dtype.kind != "f":
-            b = b.float()
-        return RPowScalar.apply(b, float(a))
-    return _binary(Pow, "pow", *pair(a, b))
-
-
 def exp(a) -> Tensor:
     """Element-wise ``e ** a``.
 
@@ -489,7 +236,7 @@ def maximum(a, b) -> Tensor:
     >>> tp.maximum(tp.tensor([1.0, 3.0]), 2.0).tolist()
     [2.0, 3.0]
     """
-    return _binary(Maximum, "maximum", *pair(a, b))
+    return binary(Maximum, "maximum", *pair(a, b))
 
 
 def minimum(a, b) -> Tensor:
@@ -499,7 +246,7 @@ def minimum(a, b) -> Tensor:
     >>> tp.minimum(tp.tensor([1.0, 3.0]), 2.0).tolist()
     [1.0, 2.0]
     """
-    return _binary(Minimum, "minimum", *pair(a, b))
+    return binary(Minimum, "minimum", *pair(a, b))
 
 
 def where(condition, a, b) -> Tensor:

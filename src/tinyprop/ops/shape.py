@@ -1,5 +1,5 @@
 """Shape ops: reshape/view/flatten, transpose/permute, squeeze/unsqueeze,
-broadcast_to/expand, indexing, concatenate/stack and pad."""
+broadcast_to/expand, indexing, concatenate/stack (``pad`` is in :mod:`.padding`)."""
 
 from __future__ import annotations
 
@@ -94,73 +94,6 @@ class Stack(Function):
     @staticmethod
     def backward(ctx, g):
         return tuple(xp.moveaxis(g, ctx.axis, 0))
-
-
-class Pad(Function):
-    """PyTorch's ``pad`` with per-axis ``(before, after)`` widths (negative crops).
-
-    ``constant`` and ``circular`` crop first, then pad (circular wraps the cropped
-    values); ``reflect`` and ``replicate`` pad from the whole input, then crop, as
-    PyTorch. Constant backward slices the gradient out; the other modes gather with an
-    index per axis (``_source_index``), so backward scatter-adds along each axis in
-    reverse order.
-    """
-
-    @staticmethod
-    def forward(ctx, a, widths, mode, value):
-        ctx.in_shape, ctx.widths, ctx.mode = a.shape, widths, mode
-        if mode == "constant":
-            crop = tuple(slice(max(-lo, 0), n - max(-hi, 0))
-                         for (lo, hi), n in zip(widths, a.shape))
-            grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-            return xp.pad(a[crop], grow, mode="constant", constant_values=value)
-        ctx.index = index = [None if w == (0, 0) else _source_index(n, *w, mode)
-                             for w, n in zip(widths, a.shape)]
-        out = a
-        for axis, idx in enumerate(index):
-            if idx is not None:
-                out = xp.take(out, idx, axis=axis)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        if ctx.mode == "constant":  # input i sits at output i + before, where it survives
-            out = xp.zeros(ctx.in_shape, dtype=g.dtype)
-            src, dst = [], []
-            for (lo, _), n, m in zip(ctx.widths, ctx.in_shape, g.shape):
-                start, stop = max(0, -lo), min(n, m - lo)
-                if stop <= start:
-                    return out, None, None, None
-                dst.append(slice(start, stop))
-                src.append(slice(start + lo, stop + lo))
-            out[tuple(dst)] = g[tuple(src)]
-            return out, None, None, None
-        for axis in reversed(range(len(ctx.in_shape))):
-            idx = ctx.index[axis]
-            if idx is None:
-                continue
-            shape = list(g.shape)
-            shape[axis] = ctx.in_shape[axis]
-            acc = xp.zeros(shape, dtype=g.dtype)
-            xp.add.at(acc, (slice(None),) * axis + (idx,), g)
-            g = acc
-        return g, None, None, None
-
-
-def _source_index(n: int, lo: int, hi: int, mode: str):
-    """For each output position along one axis, the input position it copies."""
-    if mode == "circular":  # crop, then wrap around the kept part
-        start, length = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
-        j = xp.arange(length + max(lo, 0) + max(hi, 0))
-        return start + (j - max(lo, 0)) % length if length else j
-    p = xp.arange(n + lo + hi) - lo  # position in the input's coordinates
-    if mode == "replicate":
-        return xp.clip(p, 0, n - 1)
-    p = xp.abs(p)  # reflect about the first element, then about the last
-    return xp.where(p > n - 1, 2 * (n - 1) - p, p)
-
-
-# ---- public functions -----------------------------------------------------------
 
 
 def _shape_arg(shape):
@@ -395,86 +328,3 @@ def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
     axis = normalize_axes(axis, ts[0].ndim + 1)[0]
     return Stack.apply(*ts, axis=axis)
 
-
-PAD_MODES = ("constant", "reflect", "replicate", "circular")
-
-
-def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
-    """Pad (or, with negative widths, crop) as ``torch.nn.functional.pad``.
-
-    ``pad`` is a flat ``(left, right, top, bottom, front, back, ...)`` sequence: pairs
-    of widths starting from the **last** dimension. ``mode`` is ``'constant'`` (fill
-    with ``value``, default 0), ``'reflect'`` (mirror without repeating the edge),
-    ``'replicate'`` (repeat the edge) or ``'circular'`` (wrap around). Every mode works
-    on any dimensions (PyTorch's non-constant modes take only the last 1-3 dimensions
-    of a 2-D to 5-D input); the gradient flows back through all of them.
-
-    >>> import tinyprop as tp
-    >>> x = tp.tensor([[1.0, 2.0, 3.0]])
-    >>> tp.pad(x, (1, 2)).tolist()
-    [[0.0, 1.0, 2.0, 3.0, 0.0, 0.0]]
-    >>> tp.pad(x, (2, 1), mode="reflect").tolist(), tp.pad(x, (-1, 0)).tolist()
-    ([[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]], [[2.0, 3.0]])
-    """
-    a = as_tensor_arg(input)
-    widths = _pad_widths(pad, a.ndim)
-    if not isinstance(mode, str):
-        raise TypeError(
-            f"pad: mode must be one of {PAD_MODES}, got {mode!r}; the third argument is "
-            "the mode, as in PyTorch: pass the fill value by keyword, pad(x, p, value=...)"
-        )
-    if mode not in PAD_MODES:
-        raise ValueError(f"pad: mode must be one of {PAD_MODES}, got {mode!r}")
-    if mode != "constant" and value is not None:
-        raise ValueError(
-            f"pad: mode {mode!r} takes no value (only 'constant' fills with one); drop value="
-        )
-    for axis, ((lo, hi), n) in enumerate(zip(widths, a.shape)):
-        _check_pad_axis(axis, n, lo, hi, mode)
-    return Pad.apply(a, tuple(widths), mode, 0 if value is None else value)
-
-
-def _pad_widths(pad, ndim: int) -> list:
-    """PyTorch's flat pad sequence as NumPy-style (before, after) pairs for every axis."""
-    if isinstance(pad, (Tensor, numbers.Number)) or not hasattr(pad, "__len__"):
-        raise TypeError(
-            f"pad: pad must be a tuple of ints (left, right, top, bottom, ...) starting from "
-            f"the last dimension, got {pad!r}; e.g. pad(x, (1, 1)) pads the last dimension"
-        )
-    items = list(pad)
-    if items and all(isinstance(p, (tuple, list)) and len(p) == 2 for p in items):
-        flat = tuple(int(v) for p in reversed(items) for v in p)
-        raise TypeError(
-            f"pad: pad is PyTorch's flat tuple starting from the last dimension, not NumPy's "
-            f"(before, after) pairs per axis; for {pad!r} use pad(x, {flat})"
-        )
-    if not all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in items):
-        raise TypeError(f"pad: pad must hold ints, got {pad!r}")
-    if len(items) % 2 or len(items) // 2 > ndim:
-        raise ValueError(
-            f"pad: pad needs an even number of widths, at most 2 per dimension ({2 * ndim} "
-            f"for this {ndim}-d input), got {len(items)}: {tuple(items)}"
-        )
-    widths = [(0, 0)] * ndim
-    for k in range(len(items) // 2):
-        widths[ndim - 1 - k] = (int(items[2 * k]), int(items[2 * k + 1]))
-    return widths
-
-
-def _check_pad_axis(axis: int, n: int, lo: int, hi: int, mode: str) -> None:
-    where = f"pad: dimension {axis} of size {n} with widths ({lo}, {hi})"
-    if n + lo + hi < 0 or (mode in ("constant", "circular") and n + min(lo, 0) + min(hi, 0) < 0):
-        raise ValueError(f"{where}: negative widths crop more than the dimension holds")
-    if mode == "reflect" and ((lo > 0 and lo >= n) or (hi > 0 and hi >= n)):
-        raise ValueError(
-            f"{where}: mode 'reflect' needs each width smaller than the dimension ({n}); "
-            "use mode='replicate' or 'constant' for wider padding"
-        )
-    if mode == "replicate" and n == 0 and (lo > 0 or hi > 0):
-        raise ValueError(f"{where}: mode 'replicate' cannot pad an empty dimension")
-    kept = n - max(-lo, 0) - max(-hi, 0)
-    if mode == "circular" and (lo > kept or hi > kept):
-        raise ValueError(
-            f"{where}: mode 'circular' wraps around at most once, so each width must be "
-            f"at most the size left after cropping ({kept})"
-        )
