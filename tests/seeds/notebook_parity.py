@@ -21,6 +21,9 @@ Two modes:
 
 Figures made with matplotlib (Agg backend) are reported as text: each axes' title and
 labels and the y values of its lines, so ``plt.plot(epochs, losses)`` is compared too.
+
+:func:`parity_tests` makes the three tests every seed's file runs; :func:`run_tinyprop`
+runs cells with tinyprop alone (for checks that need no torch).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import pytest
 
 # ---- the import rewrite -------------------------------------------------------------
 
@@ -205,31 +209,33 @@ def run(source: str, name: str) -> Run:
     return Run(stdout.getvalue(), namespace, seen)
 
 
+def run_tinyprop(cells: str, mode: str, name: str) -> Run:
+    """The tinyprop run of ``cells`` alone (no torch needed). tinyprop's global generator
+    is left as it was: a verbatim run reseeds it, and other tests draw from it too."""
+    from tinyprop.backend import generator_state
+
+    generator = generator_state().rng
+    state = generator.bit_generator.state
+    try:
+        return run(to_tinyprop(prepare(cells, mode)), f"{name} [tinyprop, {mode}]")
+    finally:
+        generator.bit_generator.state = state
+        generator_state().rng = generator
+
+
 @functools.cache
 def run_both(cells: str, mode: str, name: str) -> tuple[Run, Run]:
     """(torch run, tinyprop run) of ``cells``, cached for the session so that several
     checks of one notebook share its two runs. The tinyprop run goes first so that a crash
     there shows even where torch is missing; then ``torch`` is imported (or the test
     skipped)."""
-    import pytest
-
-    from tinyprop.backend import generator_state
-
-    source = prepare(cells, mode)
-    # a verbatim run reseeds the global generators: leave them as they were for other tests
-    generator = generator_state().rng
-    state = generator.bit_generator.state
-    try:
-        tp_run = run(to_tinyprop(source), f"{name} [tinyprop, {mode}]")
-    finally:
-        generator.bit_generator.state = state
-        generator_state().rng = generator
+    tp_run = run_tinyprop(cells, mode, name)
     torch = pytest.importorskip("torch")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny ops: threads only wait on each other (10x slower on 2 CPUs)
     try:
         with torch.random.fork_rng():
-            torch_run = run(source, f"{name} [torch, {mode}]")
+            torch_run = run(prepare(cells, mode), f"{name} [torch, {mode}]")
     finally:
         torch.set_num_threads(threads)
     return torch_run, tp_run
@@ -420,3 +426,32 @@ def assert_same_warnings(cells: str, mode: str, name: str) -> None:
     """Run ``cells`` with both libraries (shared with :func:`assert_same_run`); compare
     the warnings."""
     compare_warnings(*run_both(cells, mode, name))
+
+
+# ---- the tests every seed runs ------------------------------------------------------------
+
+
+def parity_tests(seed: str, sections: dict[str, str], whole_notebook: str):
+    """The three oracle tests of a seed's cells, for its test file to bind to these names
+    (pytest collects them there): ``sections`` are run seeded, one by one, and
+    ``whole_notebook`` verbatim, in one run."""
+
+    @pytest.mark.oracle
+    @pytest.mark.parametrize("section", list(sections))
+    def test_same_numbers(section):
+        """Random values from one NumPy generator (and the same permutations) in both
+        runs: the same printed lines, figures and values."""
+        assert_same_run(sections[section], "seeded", f"{seed} {section}")
+
+    @pytest.mark.oracle
+    @pytest.mark.parametrize("section", list(sections))
+    def test_no_warning_torch_does_not_give(section):
+        assert_same_warnings(sections[section], "seeded", f"{seed} {section}")
+
+    @pytest.mark.oracle
+    def test_whole_notebook_verbatim():
+        """The cells as written (``torch.randn`` and ``nn.Linear``'s own initialisation
+        included), in one run: the same printed structure, dtypes and shapes."""
+        assert_same_run(whole_notebook, "verbatim", seed)
+
+    return test_same_numbers, test_no_warning_torch_does_not_give, test_whole_notebook_verbatim

@@ -4,20 +4,16 @@ in as a student would, print the same with ``import tinyprop as torch``.
 The cells below are the notebook's, in order (``%matplotlib inline`` and the ``!wget``
 solution cells left out; ``# %%`` separates cells, and a cell's last bare expression is
 shown as Jupyter shows it). Only the training loops are shorter: 3 epochs instead of 10.
-See ``notebook_parity`` for how the two runs are made and compared.
+Both training cells end with the course's loss and accuracy plot, written once in
+``course_cells``. See ``notebook_parity`` for how the two runs are made and compared.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from seeds.notebook_parity import (
-    assert_same_run,
-    assert_same_warnings,
-    compare_outputs,
-    line_mismatch,
-    to_tinyprop,
-)
+from seeds.course_cells import PLOT_LOSS_AND_ACCURACY
+from seeds.notebook_parity import compare_outputs, line_mismatch, parity_tests, to_tinyprop
 
 LOADING = """
 # %%
@@ -112,7 +108,8 @@ targets = torch.eye(2)[torch.tensor([0, 0, 0, 1])]
 cross_entropy(probs, targets)
 """
 
-LOGISTIC_REGRESSION = """
+LOGISTIC_REGRESSION = (
+    """
 # %%
 class LogisticRegression:
     def __init__(self, input_size, nb_classes, learning_rate=0.5):
@@ -167,19 +164,12 @@ for epoch in range(nb_epochs):
     epochs.append(epoch)
     losses.append(loss)
     accuracies.append(acc)
-
-plt.subplot(1, 2, 1)
-plt.plot(epochs, losses)
-plt.xlabel("Epoch")
-plt.ylabel("Loss")
-
-plt.subplot(1, 2, 2)
-plt.plot(epochs, accuracies)
-plt.xlabel("Epoch")
-plt.ylabel("accuracy");
 """
+    + PLOT_LOSS_AND_ACCURACY
+)
 
-MLP = """
+MLP = (
+    """
 # %%
 def grad_tanh(tanh_results):
     return 1 - tanh_results ** 2
@@ -252,17 +242,9 @@ for epoch in range(nb_epochs):
     epochs.append(epoch)
     losses.append(loss)
     accuracies.append(acc)
-
-plt.subplot(1, 2, 1)
-plt.plot(epochs, losses)
-plt.xlabel("Epoch")
-plt.ylabel("Loss")
-
-plt.subplot(1, 2, 2)
-plt.plot(epochs, accuracies)
-plt.xlabel("Epoch")
-plt.ylabel("accuracy");
 """
+    + PLOT_LOSS_AND_ACCURACY
+)
 
 SECTIONS = {
     "loading": LOADING,
@@ -272,24 +254,10 @@ SECTIONS = {
 }
 WHOLE_NOTEBOOK = LOADING + NAIVE_SOFTMAX + BATCH_SOFTMAX_AND_LOSS + LOGISTIC_REGRESSION + MLP
 
-@pytest.mark.oracle
-@pytest.mark.parametrize("section", list(SECTIONS))
-def test_same_numbers(section):
-    """Weights from one NumPy generator in both runs: the same printed lines and values."""
-    assert_same_run(SECTIONS[section], "seeded", f"seed000 {section}")
-
-
-@pytest.mark.oracle
-@pytest.mark.parametrize("section", list(SECTIONS))
-def test_no_warning_torch_does_not_give(section):
-    assert_same_warnings(SECTIONS[section], "seeded", f"seed000 {section}")
-
-
-@pytest.mark.oracle
-def test_whole_notebook_verbatim():
-    """The cells exactly as written (``torch.randn`` included), in one run: the same
-    printed structure, dtypes and shapes."""
-    assert_same_run(WHOLE_NOTEBOOK, "verbatim", "seed000")
+# the seed's three oracle tests (see parity_tests), bound here so that pytest collects them
+test_same_numbers, test_no_warning_torch_does_not_give, test_whole_notebook_verbatim = parity_tests(
+    "seed000", SECTIONS, WHOLE_NOTEBOOK
+)
 
 
 # ---- the comparison itself (no torch needed) ------------------------------------------

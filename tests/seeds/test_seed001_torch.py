@@ -19,11 +19,7 @@ requires grad"); the student appends ``.detach()``-ed values instead.
 
 from __future__ import annotations
 
-import pytest
-
-from seeds.notebook_parity import assert_same_run, assert_same_warnings
-
-pytestmark = pytest.mark.oracle
+from seeds.notebook_parity import parity_tests
 
 UTILS_DATA = """
 # %% stand-in for `%run 'utils-data.py'`
@@ -166,7 +162,9 @@ def sgd(params, grads, eta):
     return params
 """
 
-PART1_TRAINING = """
+# Parts 1 and 2 train on the circles in the same way: their training cells (below) start
+# and end with the same code, written once here.
+CIRCLES_SETUP = """
 # %%
 # init
 data = CirclesData()
@@ -181,7 +179,21 @@ eta = 0.03
 params = init_params(nx, nh, ny)
 
 curves = [[],[], [], []]
+"""
 
+PLOT_CURVES = """
+fig = plt.figure()
+plt.plot(curves[0], label="acc. train")
+plt.plot(curves[1], label="acc. test")
+plt.plot(curves[2], label="loss train")
+plt.plot(curves[3], label="loss test")
+plt.legend()
+plt.show()
+"""
+
+PART1_TRAINING = (
+    CIRCLES_SETUP
+    + """
 # epoch
 for iteration in range(10):
 
@@ -216,15 +228,9 @@ for iteration in range(10):
     curves[1].append(acctest)
     curves[2].append(Ltrain)
     curves[3].append(Ltest)
-
-fig = plt.figure()
-plt.plot(curves[0], label="acc. train")
-plt.plot(curves[1], label="acc. test")
-plt.plot(curves[2], label="loss train")
-plt.plot(curves[3], label="loss test")
-plt.legend()
-plt.show()
 """
+    + PLOT_CURVES
+)
 
 PART2_FUNCTIONS = """
 # %%
@@ -271,22 +277,9 @@ def sgd(params, eta):
     return params
 """
 
-PART2_TRAINING = """
-# %%
-# init
-data = CirclesData()
-data.plot_data()
-N = data.Xtrain.shape[0]
-Nbatch = 10
-nx = data.Xtrain.shape[1]
-nh = 10
-ny = data.Ytrain.shape[1]
-eta = 0.03
-
-params = init_params(nx, nh, ny)
-
-curves = [[],[], [], []]
-
+PART2_TRAINING = (
+    CIRCLES_SETUP
+    + """
 # epoch
 for iteration in range(10):
 
@@ -334,15 +327,9 @@ for iteration in range(10):
     # the student's fix: plt.plot cannot take tensors that require grad
     curves[2].append(Ltrain.detach())
     curves[3].append(Ltest.detach())
-
-fig = plt.figure()
-plt.plot(curves[0], label="acc. train")
-plt.plot(curves[1], label="acc. test")
-plt.plot(curves[2], label="loss train")
-plt.plot(curves[3], label="loss test")
-plt.legend()
-plt.show()
 """
+    + PLOT_CURVES
+)
 
 PART3_DEEPER = """
 # %%
@@ -456,19 +443,7 @@ WHOLE_NOTEBOOK = (
 )
 
 
-@pytest.mark.parametrize("section", list(SECTIONS))
-def test_same_numbers(section):
-    """Weights from one NumPy generator and the same permutations in both runs: the same
-    printed lines, figures and values."""
-    assert_same_run(SECTIONS[section], "seeded", f"seed001 {section}")
-
-
-@pytest.mark.parametrize("section", list(SECTIONS))
-def test_no_warning_torch_does_not_give(section):
-    assert_same_warnings(SECTIONS[section], "seeded", f"seed001 {section}")
-
-
-def test_whole_notebook_verbatim():
-    """The cells as written (``torch.randn`` included), in one run: the same printed
-    structure, dtypes and shapes."""
-    assert_same_run(WHOLE_NOTEBOOK, "verbatim", "seed001")
+# the seed's three oracle tests (see parity_tests), bound here so that pytest collects them
+test_same_numbers, test_no_warning_torch_does_not_give, test_whole_notebook_verbatim = parity_tests(
+    "seed001", SECTIONS, WHOLE_NOTEBOOK
+)

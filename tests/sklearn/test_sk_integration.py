@@ -6,13 +6,12 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_digits, load_iris
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -21,21 +20,9 @@ import tinyprop
 from tinyprop.sklearn import LogisticRegression, MLPClassifier, MLPRegressor
 
 
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
-
-
 @pytest.fixture(scope="module")
 def digits():
     return load_digits(return_X_y=True)
-
-
-@pytest.fixture(scope="module")
-def iris():
-    return load_iris(return_X_y=True)
 
 
 @pytest.mark.parametrize("engine", ["autograd", "manual"])
@@ -48,19 +35,19 @@ def test_pipeline_cross_val_digits(digits, engine):
     assert scores.mean() > 0.9, scores
 
 
-def test_logistic_regression_digits_and_iris(digits, iris):
+def test_logistic_regression_digits_and_iris(digits, iris_raw):
     X, y = digits
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=30, random_state=0))
     assert cross_val_score(model, X, y, cv=3).mean() > 0.9
-    X, y = iris
+    X, y = iris_raw
     clf = LogisticRegression(random_state=0).fit(X, y)
     assert clf.score(X, y) > 0.9
     assert [c.shape for c in clf.coefs_] == [(4, 3)]
     assert [b.shape for b in clf.intercepts_] == [(3,)]
 
 
-def test_grid_search(iris):
-    X, y = iris
+def test_grid_search(iris_raw):
+    X, y = iris_raw
     grid = GridSearchCV(
         make_pipeline(StandardScaler(), MLPClassifier(max_iter=60, random_state=0)),
         {
@@ -76,8 +63,8 @@ def test_grid_search(iris):
     assert len(grid.cv_results_["params"]) == 4
 
 
-def test_clone_keeps_params_not_fit(iris):
-    X, y = iris
+def test_clone_keeps_params_not_fit(iris_raw):
+    X, y = iris_raw
     clf = MLPClassifier((7, 5), activation="tanh", solver="sgd", max_iter=5, random_state=3)
     clf.fit(X, y)
     copy = clone(clf)
@@ -89,8 +76,8 @@ def test_clone_keeps_params_not_fit(iris):
 
 @pytest.mark.parametrize("engine", ["autograd", "manual"])
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
-def test_pickle_fitted(iris, cls, engine):
-    X, y = iris
+def test_pickle_fitted(iris_raw, cls, engine):
+    X, y = iris_raw
     est = cls(hidden_layer_sizes=(8,), max_iter=5, random_state=0, engine=engine).fit(X, y)
     restored = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(restored.predict(X), est.predict(X))

@@ -10,8 +10,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn.linear_model as linear_model
-from sklearn.datasets import load_breast_cancer, load_iris
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.datasets import load_breast_cancer
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.class_weight import compute_class_weight
 
@@ -53,19 +52,6 @@ def _ours_converged(X, y, **kw):
 
 def _theirs_converged(X, y, **kw):
     return linear_model.LogisticRegression(max_iter=10_000, tol=1e-12, **kw).fit(X, y)
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
 
 
 def test_sklearns_parameters_defaults_and_positions():

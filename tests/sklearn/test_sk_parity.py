@@ -10,23 +10,13 @@ agree to float32 rounding.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 import sklearn.neural_network as sk
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from tinyprop.sklearn import MLPClassifier, MLPRegressor
-
-
-@pytest.fixture(autouse=True)
-def _quiet():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,19 @@ from ._network import build_network, init_arrays, linear_arrays
 from ._optim import build_optimizer
 
 
+def store_init_params(estimator, args: dict) -> None:
+    """Keep each ``__init__`` argument, unchanged, as the attribute of the same name.
+
+    That is all scikit-learn lets ``__init__`` do (``get_params`` and ``clone`` read the
+    attributes back; checking the values is ``fit``'s job, in ``_check_params``). The
+    estimators call it as ``store_init_params(self, locals())``, first thing in
+    ``__init__``, so that ``args`` holds exactly the parameters.
+    """
+    for name, value in args.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
+
+
 class BaseMLP(BaseEstimator):
     """Fit machinery. Subclasses say how parameters are checked (``_check_params``), what
     the target is (``_encode_y``, which sets ``_out``, the output activation), how a

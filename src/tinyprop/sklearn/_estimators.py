@@ -16,7 +16,7 @@ from sklearn.utils.validation import column_or_1d
 
 from .. import kernels
 from . import _docs
-from ._base import BaseMLP
+from ._base import BaseMLP, store_init_params
 from ._losses import poisson_constant
 from ._params import check_mlp
 
@@ -181,31 +181,7 @@ class MLPClassifier(ClassifierMixin, _ClassifierBase):
         engine="autograd",
         dtype="float32",
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.engine = engine
-        self.dtype = dtype
+        store_init_params(self, locals())
 
     def _check_params(self):
         return check_mlp(self)
@@ -277,35 +253,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         engine="autograd",
         dtype="float32",
     ):
-        self.loss = loss
-        MLPClassifier.__init__(
-            self,
-            hidden_layer_sizes,
-            activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            engine=engine,
-            dtype=dtype,
-        )
+        store_init_params(self, locals())
 
     def _check_params(self):
         return check_mlp(self)
