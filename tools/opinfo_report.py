@@ -7,7 +7,8 @@
     python tools/opinfo_report.py --reference-inputs  # OpInfo's larger input set (no --write)
 
 Needs torch and expecttest (``pip install -e ".[oracle]"``). The harness lives in
-``tests/oracle/opinfo.py``; ``tests/oracle/test_opinfo.py`` checks the page is current.
+``tests/oracle/opinfo.py`` (with its ``opinfo_*.py`` modules); ``tests/oracle/test_opinfo.py``
+checks the page is current.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS_PAGE = ROOT / "docs" / "pytorch-opinfo.md"
 sys.path.insert(0, str(ROOT / "tests"))
 
-from oracle import opinfo  # noqa: E402 - needs the tests folder on the path
+from oracle import opinfo, opinfo_render  # noqa: E402 - needs the tests folder on the path
 
 
 def cause(reason: str) -> str:
@@ -41,7 +42,7 @@ def print_counts(records) -> None:
     if ran:
         print(f"pass rate (without skipped): {100 * total['pass'] / ran:.1f} %")
     rows = [(label, form, sum(c.values()), *(c[s] for s in opinfo.STATUSES))
-            for (label, form), c in opinfo.counts(records).items()]
+            for (label, form), c in opinfo_render.counts(records).items()]
     head = ("OpInfo", "tinyprop", "samples", *opinfo.STATUSES)
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
     for row in (head, *rows):
@@ -91,7 +92,8 @@ def main(argv=None) -> int:
         Path(args.json).write_text(json.dumps([r.as_dict() for r in records], indent=1) + "\n")
         print(f"wrote {args.json}")
     if args.write:
-        DOCS_PAGE.write_text(opinfo.render_markdown(records, opinfo.not_run()), encoding="utf-8")
+        page = opinfo_render.render_markdown(records, opinfo.not_run())
+        DOCS_PAGE.write_text(page, encoding="utf-8")
         print(f"wrote {DOCS_PAGE.relative_to(ROOT)}")
     return 0
 

@@ -2,8 +2,8 @@
 
 Every op must have no mismatch and no error; what tinyprop does not support must raise a
 clear not-supported error, and is listed in ``docs/pytorch-opinfo.md``, which must be
-current. The harness is ``tests/oracle/opinfo.py``; ``python tools/opinfo_report.py``
-prints the same results with their causes grouped.
+current. The harness is ``tests/oracle/opinfo.py`` (with its ``opinfo_*.py`` modules);
+``python tools/opinfo_report.py`` prints the same results with their causes grouped.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ pytest.importorskip("torch")
 pytest.importorskip("expecttest")  # torch.testing._internal (OpInfo) imports it
 
 import tinyprop as tp  # noqa: E402
-from oracle import opinfo  # noqa: E402 - only once torch is known to be there
+from oracle import opinfo, opinfo_render, opinfo_samples  # noqa: E402 - only once torch is there
 
 pytestmark = pytest.mark.oracle
 
@@ -73,13 +73,13 @@ def test_pass_rate(records):
 def test_every_opinfo_with_a_tinyprop_name_is_in_the_table():
     missing = opinfo.unmapped()
     assert not missing, (
-        f"tinyprop has ops that PyTorch's OpInfo covers but tests/oracle/opinfo.py OPS lacks: "
-        f"{', '.join(missing)}"
+        f"tinyprop has ops that PyTorch's OpInfo covers but OPS in "
+        f"tests/oracle/opinfo_table.py lacks: {', '.join(missing)}"
     )
 
 
 def test_docs_page_is_current(records):
-    expected = opinfo.render_markdown(records, opinfo.not_run())
+    expected = opinfo_render.render_markdown(records, opinfo.not_run())
     actual = DOCS_PAGE.read_text(encoding="utf-8") if DOCS_PAGE.exists() else ""
     if actual != expected:
         old, new = actual.splitlines(), expected.splitlines()
@@ -87,7 +87,7 @@ def test_docs_page_is_current(records):
                      min(len(old), len(new)))
         pytest.fail(
             f"docs/pytorch-opinfo.md is out of date (first difference at line {first + 1}); "
-            f"regenerate it with `{opinfo.REGENERATE}`",
+            f"regenerate it with `{opinfo_render.REGENERATE}`",
             pytrace=False,
         )
 
@@ -151,6 +151,8 @@ def test_conversion_keeps_shared_tensors_shared():
 
     x = torch.ones(2, requires_grad=True)
     tensors, paths = [], []
-    template = opinfo._template([x, x, torch.float64, torch.Size([2])], tensors, paths, "input")
+    sample = [x, x, torch.float64, torch.Size([2])]
+    template = opinfo_samples._template(sample, tensors, paths, "input")
     assert paths == ["input[0]"]
-    assert opinfo._fill(template, ["X"], for_tinyprop=True) == ["X", "X", np.float64, (2,)]
+    filled = opinfo_samples._fill(template, ["X"], for_tinyprop=True)
+    assert filled == ["X", "X", np.float64, (2,)]
