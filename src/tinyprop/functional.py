@@ -20,17 +20,15 @@ from .ops.activation import (
     softplus,
     tanh,
 )
-from .ops.loss import (
+from .ops.loss import cross_entropy, nll_loss, one_hot
+from .ops.padding import pad
+from .ops.regression import (
     binary_cross_entropy_with_logits,
-    cross_entropy,
     huber_loss,
     l1_loss,
     mse_loss,
-    nll_loss,
-    one_hot,
     smooth_l1_loss,
 )
-from .ops.padding import pad
 
 __all__ = [
     "elu", "gelu", "leaky_relu", "log_softmax", "relu", "sigmoid", "softmax", "softplus",

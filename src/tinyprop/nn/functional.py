@@ -30,17 +30,15 @@ from ..ops import activation as _act
 from ..ops._util import float_arg
 from ..ops.activation import gelu, sigmoid, tanh
 from ..ops.linalg import matmul
-from ..ops.loss import (
+from ..ops.loss import cross_entropy, nll_loss, one_hot
+from ..ops.padding import pad
+from ..ops.regression import (
     binary_cross_entropy_with_logits,
-    cross_entropy,
     huber_loss,
     l1_loss,
     mse_loss,
-    nll_loss,
-    one_hot,
     smooth_l1_loss,
 )
-from ..ops.padding import pad
 from ..tensor import Tensor, as_tensor_data
 from ._functions import LinearFunction, Normalize
 

@@ -9,24 +9,33 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
-from . import activation, arithmetic, elementwise, linalg, loss, misc, padding, reduce, shape
+from . import (
+    activation,
+    arithmetic,
+    elementwise,
+    linalg,
+    loss,
+    misc,
+    padding,
+    reduce,
+    regression,
+    shape,
+)
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .arithmetic import add, div, mul, neg, pow, sub
 from .elementwise import abs, clamp, clip, exp, log, maximum, minimum, sqrt, where
 from .linalg import dot, matmul, mm, mv, outer
-from .loss import (
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    huber_loss,
-    l1_loss,
-    mse_loss,
-    nll_loss,
-    one_hot,
-    smooth_l1_loss,
-)
+from .loss import cross_entropy, nll_loss, one_hot
 from .misc import all, any, clone, eq, ge, gt, isfinite, isnan, le, lt, ne, to, unique
 from .padding import pad
 from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .regression import (
+    binary_cross_entropy_with_logits,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    smooth_l1_loss,
+)
 from .shape import (
     broadcast_to,
     cat,
@@ -120,5 +129,5 @@ _bind()
 
 __all__ = sorted(DIFFERENTIABLE) + sorted(ALIASES) + list(NON_DIFFERENTIABLE) + [
     "activation", "arithmetic", "elementwise", "linalg", "loss", "misc", "padding", "reduce",
-    "shape",
+    "regression", "shape",
 ]
