@@ -134,18 +134,10 @@ def test_corrupt_file_names_the_file(mnist_dir) -> None:
 
 @pytest.fixture(scope="module")
 def fashion():
-    files = list(DEBIAN_FASHION_MNIST.glob("*-ubyte.gz"))
-    if len(files) < 4:
-        reason = (
-            f"Fashion-MNIST not installed in {DEBIAN_FASHION_MNIST} "
-            "(apt-get install dataset-fashion-mnist)"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
     return load_fashion_mnist(DEBIAN_FASHION_MNIST, val_size=0)
 
 
+@pytest.mark.requires_tool("fashion-mnist")
 def test_fashion_mnist_from_debian_package(fashion) -> None:
     d = fashion
     assert d.X_train.shape == (60000, 784) and d.X_test.shape == (10000, 784)
@@ -156,6 +148,7 @@ def test_fashion_mnist_from_debian_package(fashion) -> None:
     assert d.X_train.max() == 255
 
 
+@pytest.mark.requires_tool("fashion-mnist")
 def test_fashion_mnist_default_search_finds_debian(fashion) -> None:
     d = load_fashion_mnist()  # HOME and TINYPROP_DATA point nowhere: Debian's folder
     assert d.source == str(DEBIAN_FASHION_MNIST)

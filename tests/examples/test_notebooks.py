@@ -2,14 +2,13 @@
 
 Each notebook in ``examples/`` is executed with nbclient (kernel ``python3``) in a
 temporary working directory with ``TINYPROP_SMALL=1``, its quick mode. Notebooks that
-read Fashion-MNIST are skipped locally when the dataset is missing, but run (and fail
-loudly) in CI, where ``.ci/run`` installs it. Every notebook must also be stored with
-its outputs stripped.
+read Fashion-MNIST are skipped locally when the dataset is missing, and required in CI
+(``require_tool`` in ``tests/conftest.py``), where ``.ci/run`` installs it. Every notebook
+must also be stored with its outputs stripped.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -21,7 +20,6 @@ pytest.importorskip("ipykernel")
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CELL_TIMEOUT = 120  # seconds per cell
 
 EXPECTED_NOTEBOOKS = {
@@ -149,13 +147,10 @@ def test_notebook_is_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs(path, tmp_path, monkeypatch):
+def test_notebook_runs(path, tmp_path, monkeypatch, require_tool):
     nb = nbformat.read(path, as_version=4)
-    if "load_fashion_mnist" in _source(nb) and not IN_CI and not _fashion_mnist_available():
-        pytest.skip(
-            f"{path.name} needs Fashion-MNIST, which was not found "
-            "(apt-get install dataset-fashion-mnist, or set TINYPROP_DATA); CI requires it"
-        )
+    if "load_fashion_mnist" in _source(nb) and not _fashion_mnist_available():
+        require_tool("fashion-mnist")  # or the files under $TINYPROP_DATA
     monkeypatch.setenv("TINYPROP_SMALL", "1")
     before = sorted(EXAMPLES.iterdir())
     client = nbclient.NotebookClient(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -14,16 +12,7 @@ import tinyprop as tp
 from tinyprop import viz
 from tinyprop.viz import graph as graph_mod
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def require_dot():
-    """Skip without Graphviz locally; in CI Graphviz is installed, so its absence fails."""
-    if shutil.which("dot") is None:
-        if IN_CI:
-            pytest.fail("Graphviz's `dot` is missing in CI; install the Debian graphviz package")
-        pytest.skip("Graphviz's `dot` is not on PATH (Debian: apt-get install graphviz)")
 
 
 def expression():
@@ -113,8 +102,8 @@ def test_label_escaping():
     assert viz.graph.escape_string('say "hi" \\') == r"say \"hi\" \\"
 
 
+@pytest.mark.requires_tool("graphviz")
 def test_escaped_labels_render_as_written():
-    require_dot()
     a = tp.tensor([1.0], requires_grad=True)
     weird = 'w{1}|<x> "q" \\ end'
     svg = viz.draw_graph(a * 2.0, names={a: weird}).pipe("svg").decode()
@@ -149,8 +138,8 @@ def test_truncation_note():
     assert all(a in declared and b in declared for a, b in edges)  # no dangling edges
 
 
+@pytest.mark.requires_tool("graphviz")
 def test_render_svg_and_png(tmp_path):
-    require_dot()
     *_, out = expression()
     g = viz.draw_graph(out, show_values=True)
     svg_path = g.render(tmp_path / "graph.svg")
@@ -166,8 +155,8 @@ def test_render_svg_and_png(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.out", "graph.svg"]
 
 
+@pytest.mark.requires_tool("graphviz")
 def test_render_truncated_deep_graph(tmp_path):
-    require_dot()
     x = tp.tensor([1.0], requires_grad=True)
     y = x
     for _ in range(2000):

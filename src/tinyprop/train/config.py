@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import sys
 from dataclasses import dataclass, field
 
 DATASETS = ("digits", "circles", "moons", "xor", "spiral", "mnist", "fashion-mnist")
@@ -183,9 +184,9 @@ def load_toml(path) -> dict:
     >>> load_toml(path)
     {'data': 'moons', 'batch_size': 16}
     """
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    else:  # pragma: no cover - Python 3.10: the tomli dependency (pyproject.toml)
         import tomli as tomllib
     path = os.fspath(path)
     try:
