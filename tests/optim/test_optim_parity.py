@@ -137,9 +137,12 @@ def test_random_hyperparameters_match_torch(name, lr, beta, decay, flag):
     opt = getattr(optim, name)([p], **kwargs)
     topt = getattr(torch.optim, name)([q], foreach=False, **kwargs)
     for k in range(30):
-        g = np.sin(p.data * (k + 1)) + 0.1 * p.data
+        # one gradient for both, from torch's point: a gradient of each side's own point
+        # would feed rounding differences back through sin(p * k) and amplify them
+        x = q.detach().numpy()
+        g = np.sin(x * (k + 1)) + 0.1 * x
         p.grad = tp.tensor(g)
-        q.grad = torch.from_numpy(np.sin(q.detach().numpy() * (k + 1)) + 0.1 * q.detach().numpy())
+        q.grad = torch.from_numpy(g.copy())
         opt.step()
         topt.step()
     assert np.max(np.abs(p.data - q.detach().numpy())) < TOL

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..backend import xp
 from ._validate import check_bool, check_real
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _buffer, _div_sqrt, _sub_scaled_
 
 
 class Adagrad(Optimizer):
@@ -31,6 +31,7 @@ class Adagrad(Optimizer):
     """
 
     _state_arrays = ("sum",)
+    _counts_steps = True
 
     def _required_state(self, group: dict) -> tuple:
         return ("step", "sum")
@@ -71,38 +72,9 @@ class Adagrad(Optimizer):
         group["maximize"] = check_bool("maximize", group["maximize"])
         return group
 
-    def _update_group(self, group: dict) -> None:
-        lr = float(group["lr"])
-        lr_decay = float(group["lr_decay"])
-        weight_decay = float(group["weight_decay"])
-        eps = float(group["eps"])
-        maximize = group["maximize"]
-        for p in group["params"]:
-            g = self._grad_of(p)
-            if g is None:
-                continue
-            d = p._data
-            state = self.state[p]
-            if not state:
-                state["step"] = 0
-                state["sum"] = xp.full_like(d, group["initial_accumulator_value"])
-            state["step"] += 1
-            step = state["step"]
-            t, t2 = self._scratch(d, 2)
-            e = g
-            if weight_decay != 0:
-                xp.multiply(d, weight_decay, out=t)
-                (xp.subtract if maximize else xp.add)(t, g, out=t)
-                e = t
-            elif maximize:
-                xp.negative(g, out=t)
-                e = t
-            clr = lr / (1 + (step - 1) * lr_decay)
-            s = state["sum"]
-            xp.multiply(e, e, out=t2)
-            s += t2
-            xp.sqrt(s, out=t2)
-            t2 += eps
-            xp.divide(e, t2, out=t2)
-            t2 *= clr
-            d -= t2
+    def _update(self, p, g, state: dict, group: dict) -> None:
+        tmp = self._tmp(p)
+        s = _buffer(state, "sum", p, fill=group["initial_accumulator_value"])
+        s += xp.square(g, out=tmp)  # s = s + g²
+        lr = float(group["lr"]) / (1 + (state["step"] - 1) * float(group["lr_decay"]))
+        _sub_scaled_(p, _div_sqrt(g, s, float(group["eps"]), tmp), lr, tmp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..backend import xp
 from ._validate import check_bool, check_real
-from .optimizer import Optimizer, lerp_
+from .optimizer import Optimizer, _buffer, _div_sqrt, _mul_add_sq_, _sub_scaled_, lerp_
 
 
 def _check_betas(betas) -> tuple:
@@ -47,6 +47,7 @@ class Adam(Optimizer):
     """
 
     _state_arrays = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _counts_steps = True
 
     def __init__(
         self,
@@ -83,61 +84,21 @@ class Adam(Optimizer):
         names = ("step", "exp_avg", "exp_avg_sq")
         return names + ("max_exp_avg_sq",) if group["amsgrad"] else names
 
-    def _update_group(self, group: dict) -> None:
-        lr = float(group["lr"])
-        beta1, beta2 = (float(b) for b in group["betas"])
-        eps = float(group["eps"])
-        weight_decay = float(group["weight_decay"])
-        amsgrad = group["amsgrad"]
-        maximize = group["maximize"]
-        decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            g = self._grad_of(p)
-            if g is None:
-                continue
-            d = p._data
-            state = self.state[p]
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = xp.zeros_like(d)
-                state["exp_avg_sq"] = xp.zeros_like(d)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = xp.zeros_like(d)
-            state["step"] += 1
-            step = state["step"]
-            t, t2 = self._scratch(d, 2)
-            e = g
-            if weight_decay != 0 and not decoupled:
-                xp.multiply(d, weight_decay, out=t)
-                (xp.subtract if maximize else xp.add)(t, g, out=t)
-                e = t
-            elif maximize:
-                xp.negative(g, out=t)
-                e = t
-            if weight_decay != 0 and decoupled:
-                d *= 1.0 - lr * weight_decay
-            m = state["exp_avg"]
-            v = state["exp_avg_sq"]
-            lerp_(m, e, 1.0 - beta1, t2)
-            # v = beta2 v + (1 - beta2) e²
-            v *= beta2
-            xp.multiply(e, e, out=t2)
-            t2 *= 1.0 - beta2
-            v += t2
-            step_size = lr / (1.0 - beta1**step)
-            bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
-            if amsgrad:
-                vmax = state.get("max_exp_avg_sq")
-                if vmax is None:  # amsgrad switched on after the first step
-                    vmax = state["max_exp_avg_sq"] = xp.zeros_like(d)
-                xp.maximum(vmax, v, out=vmax)
-                v = vmax
-            xp.sqrt(v, out=t2)
-            t2 /= bias_correction2_sqrt
-            t2 += eps
-            xp.divide(m, t2, out=t2)
-            t2 *= step_size
-            d -= t2
+    def _update(self, p, g, state: dict, group: dict) -> None:
+        lr, eps, step = float(group["lr"]), float(group["eps"]), state["step"]
+        beta1, beta2 = map(float, group["betas"])
+        decay, tmp = float(group["weight_decay"]), self._tmp(p)
+        if group["decoupled_weight_decay"] and decay != 0:
+            p *= 1.0 - lr * decay  # AdamW: θ = θ (1 - lr * weight_decay)
+        m, v = _buffer(state, "exp_avg", p), _buffer(state, "exp_avg_sq", p)
+        lerp_(m, g, 1.0 - beta1, tmp)  # m = β1 m + (1 - β1) g
+        _mul_add_sq_(v, beta2, g, 1.0 - beta2, tmp)  # v = β2 v + (1 - β2) g²
+        if group["amsgrad"]:
+            vmax = _buffer(state, "max_exp_avg_sq", p)
+            v = xp.maximum(vmax, v, out=vmax)  # v̂ = max(v̂, v)
+        # θ = θ - lr / (1 - β1ᵗ) * m / (sqrt(v̂) / sqrt(1 - β2ᵗ) + eps)
+        _div_sqrt(m, v, eps, tmp, scale=(1.0 - beta2**step) ** 0.5)
+        _sub_scaled_(p, tmp, lr / (1.0 - beta1**step), tmp)
 
 
 class AdamW(Adam):

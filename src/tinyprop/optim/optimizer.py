@@ -2,9 +2,14 @@
 
 An optimizer holds ``param_groups`` (a list of dicts, each with ``'params'`` and that
 group's hyperparameters, missing ones filled from the constructor's defaults) and
-``state`` (a dict from parameter to that parameter's buffers). Subclasses implement
-``_update_group(group)``, which changes ``p.data`` in place for every parameter of the
-group that has a gradient.
+``state`` (a dict from parameter to that parameter's buffers).
+
+``step()`` does what every algorithm shares, once: it skips parameters without a
+gradient, counts steps, and forms the effective gradient (negated if ``maximize``, plus
+``weight_decay * p`` unless the decay is decoupled). Then it calls the subclass's
+``_update(p, g, state, group)``: a short function of named in-place steps (the helpers
+below, PyTorch's ``mul_`` / ``add_`` / ``addcdiv_`` shape) that changes the parameter's
+array ``p`` in place, working in reused scratch arrays rather than new temporaries.
 
 ``state_dict()`` follows PyTorch's layout and holds only arrays and plain Python values,
 so a checkpoint writer can store it (arrays as tensors, the rest as JSON)::
@@ -40,6 +45,11 @@ class _Required:
 required = _Required()
 
 
+# ---- in-place steps for ``_update`` ------------------------------------------------
+# ``tmp`` is a scratch array shaped like the operands; a helper may overwrite it (and
+# may take it as an input, too). Scaling by exactly 1 is skipped: it changes no bit.
+
+
 def lerp_(start, end, weight: float, tmp) -> None:
     """``start += weight * (end - start)`` in place, rounded as PyTorch's ``lerp_``
     (which switches to ``end - (1 - weight) * (end - start)`` for weight >= 0.5)."""
@@ -50,6 +60,58 @@ def lerp_(start, end, weight: float, tmp) -> None:
     else:
         tmp *= 1.0 - weight
         xp.subtract(end, tmp, out=start)
+
+
+def _mul_add_(buf, decay: float, x, weight: float, tmp):
+    """``buf = decay * buf + weight * x`` in place (torch: ``buf.mul_(decay).add_(x,
+    alpha=weight)``); returns ``buf``."""
+    if decay != 1.0:
+        buf *= decay
+    if weight != 1.0:
+        x = xp.multiply(x, weight, out=tmp)
+    buf += x
+    return buf
+
+
+def _mul_add_sq_(v, decay: float, g, weight: float, tmp):
+    """``v = decay * v + weight * g²`` in place (torch: ``v.mul_(decay).addcmul_(g, g,
+    value=weight)``); returns ``v``."""
+    if decay != 1.0:
+        v *= decay
+    return _mul_add_(v, 1.0, xp.square(g, out=tmp), weight, tmp)
+
+
+def _add_scaled(x, y, alpha: float, out):
+    """``x + alpha * y`` into ``out``, which must not be ``x`` (torch: ``x.add(y,
+    alpha=alpha)``); returns ``out``."""
+    xp.multiply(y, alpha, out=out)
+    out += x
+    return out
+
+
+def _sub_scaled_(p, x, lr: float, tmp) -> None:
+    """``p -= lr * x`` in place (torch: ``p.add_(x, alpha=-lr)``); ``x`` may be ``tmp``."""
+    xp.multiply(x, lr, out=tmp)
+    p -= tmp
+
+
+def _div_sqrt(x, sq, eps: float, out, scale: float = 1.0):
+    """``x / (sqrt(sq) / scale + eps)`` into ``out``, which may be ``sq`` but not ``x``;
+    returns ``out`` (torch: ``denom = (sq.sqrt() / scale).add_(eps)``, then ``x / denom``)."""
+    xp.sqrt(sq, out=out)
+    if scale != 1.0:
+        out /= scale
+    out += eps
+    return xp.divide(x, out, out=out)
+
+
+def _buffer(state: dict, name: str, like, fill: float = 0.0):
+    """``state[name]``, created shaped like ``like`` and filled with ``fill`` on first
+    use (also when an option that needs it is switched on mid-run)."""
+    buf = state.get(name)
+    if buf is None:
+        buf = state[name] = xp.full_like(like, fill)
+    return buf
 
 
 def _plain(value):
@@ -90,6 +152,8 @@ class Optimizer:
 
     #: names of per-parameter state entries that are arrays shaped like the parameter
     _state_arrays: tuple[str, ...] = ()
+    #: whether each parameter's state keeps a ``step`` count (``step()`` advances it)
+    _counts_steps: bool = False
 
     def __init__(self, params, defaults: dict) -> None:
         if isinstance(params, (Tensor, dict)):
@@ -119,7 +183,8 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict] = []
-        self._workspace: dict = {}
+        self._workspace: dict = {}  # dtype -> flat scratch buffer (see _scratch)
+        self._scratch_views: dict = {}  # (id(array), k) -> views of that buffer
         for group in groups:
             self.add_param_group(group)
 
@@ -227,10 +292,47 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            self._update_group(group)
+            self._step_group(group)
         return loss
 
-    def _update_group(self, group: dict) -> None:  # pragma: no cover - abstract
+    def _step_group(self, group: dict) -> None:
+        """For each parameter with a gradient: count the step, form the effective
+        gradient, hand both to ``_update``. A parameter whose state stays empty (SGD
+        without momentum) gets no ``state`` entry, as in PyTorch."""
+        decay = 0.0
+        if not group.get("decoupled_weight_decay", False):  # AdamW decays in _update
+            decay = float(group.get("weight_decay", 0.0))
+        maximize = group.get("maximize", False)
+        states, counts, update = self.state, self._counts_steps, self._update
+        for p in group["params"]:
+            g = self._grad_of(p)
+            if g is None:
+                continue
+            d = p._data
+            state = states.get(p, {})
+            if counts:
+                state["step"] = state.get("step", 0) + 1
+            if decay != 0 or maximize:
+                g = self._effective_grad(d, g, decay, maximize)
+            update(d, g, state, group)
+            if state:
+                states[p] = state
+
+    def _effective_grad(self, p, g, decay: float, maximize: bool):
+        """``±g + decay * p`` (minus if ``maximize``) in a scratch array; ``g``, the
+        parameter's own ``.grad``, is never written to."""
+        out = self._scratch(p, 2)[0]
+        if decay != 0:
+            xp.multiply(p, decay, out=out)
+            return (xp.subtract if maximize else xp.add)(out, g, out=out)
+        return xp.negative(g, out=out)
+
+    def _update(self, p, g, state: dict, group: dict) -> None:  # pragma: no cover - abstract
+        """Change the parameter's array ``p`` in place from the effective gradient ``g``
+        (read only: it may be ``.grad``'s own array), its ``state`` dict and ``group``'s
+        hyperparameters. Scratch: ``self._scratch(p, 2)``; the second (``self._tmp(p)``)
+        is free, the first holds ``g`` when ``step()`` formed it (free once ``g`` is
+        read for the last time)."""
         raise NotImplementedError
 
     # ---- helpers for subclasses ---------------------------------------------------
@@ -240,13 +342,12 @@ class Optimizer:
         One flat buffer per dtype, grown to the largest request and viewed per
         parameter, so a step allocates nothing once the buffer is big enough.
         """
-        cache = self.__dict__.setdefault("_scratch_views", {})
-        key = (id(data), k)
+        cache, key = self._scratch_views, (id(data), k)
         views = cache.get(key)
-        if views is not None and views[0].base is self._workspace.get(data.dtype):
-            first = views[0]
-            if first.shape == data.shape and first.dtype == data.dtype:
-                return views
+        # still valid: same shape, and viewing the current buffer for data's dtype
+        valid = views is not None and views[0].shape == data.shape
+        if valid and views[0].base is self._workspace.get(data.dtype):
+            return views
         n = data.size
         buf = self._workspace.get(data.dtype)
         if buf is None or buf.size < n * k:
@@ -259,6 +360,10 @@ class Optimizer:
             cache.clear()
         cache[key] = views
         return views
+
+    def _tmp(self, p):
+        """The scratch array ``_update`` may use for ``p`` (not the effective gradient's)."""
+        return self._scratch(p, 2)[1]
 
     @staticmethod
     def _grad_of(p):
@@ -321,50 +426,61 @@ class Optimizer:
                 f"loaded state_dict has {len(saved_groups)} parameter group(s), this optimizer "
                 f"has {len(self.param_groups)}; build the optimizer with the same groups"
             )
-        index_to_param = {}
-        new_groups = []
-        for gi, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
-            if not isinstance(saved, dict) or "params" not in saved:
-                raise ValueError(f"state_dict['param_groups'][{gi}] must be a dict with 'params'")
-            saved_ids = list(saved["params"])
-            if len(saved_ids) != len(group["params"]):
-                raise ValueError(
-                    f"parameter group {gi} of the loaded state_dict has {len(saved_ids)} "
-                    f"parameters, this optimizer's has {len(group['params'])}; the model "
-                    "must match the one that was saved"
-                )
-            for sid, p in zip(saved_ids, group["params"]):
-                sid = _state_index(sid)
-                if sid in index_to_param:
-                    raise ValueError(
-                        f"parameter index {sid} appears twice in the loaded param_groups"
-                    )
-                index_to_param[sid] = p
-            new = {k: v for k, v in group.items() if k not in ("params", "param_names")}
-            foreign = sorted(set(saved) - set(new) - {"params", "param_names"})
-            if foreign:
-                state_keys = sorted({k for e in saved_state.values() if isinstance(e, dict)
-                                     for k in e})
-                raise ValueError(
-                    f"the loaded state_dict comes from a different optimizer: parameter group "
-                    f"{gi} has settings {foreign} and the state holds {state_keys}, which "
-                    f"{type(self).__name__} does not have (its settings: {sorted(new)}); load "
-                    f"a state saved from a {type(self).__name__}"
-                )
-            for k, v in saved.items():
-                if k in ("params", "param_names"):
-                    continue
-                if isinstance(group.get(k), tuple) and isinstance(v, (list, tuple)):
-                    v = tuple(v)
-                new[k] = v
-            try:
-                new = self._validate_group(new)
-            except (TypeError, ValueError) as e:
-                raise ValueError(f"parameter group {gi} of the loaded state_dict: {e}") from None
-            new["params"] = group["params"]
-            if "param_names" in group:
-                new["param_names"] = group["param_names"]
-            new_groups.append(new)
+        index_to_param: dict = {}
+        new_groups = [
+            self._loaded_group(gi, group, saved, saved_state, index_to_param)
+            for gi, (group, saved) in enumerate(zip(self.param_groups, saved_groups))
+        ]
+        new_state = self._loaded_state(saved_state, index_to_param, new_groups)
+        for group, new in zip(self.param_groups, new_groups):
+            group.clear()
+            group.update(new)
+        self.state = new_state
+
+    def _loaded_group(self, gi: int, group: dict, saved, saved_state: dict, index_to_param):
+        """Group ``gi`` as loaded from ``saved``, validated; maps the saved parameter
+        indices to this group's parameters in ``index_to_param``."""
+        if not isinstance(saved, dict) or "params" not in saved:
+            raise ValueError(f"state_dict['param_groups'][{gi}] must be a dict with 'params'")
+        saved_ids = list(saved["params"])
+        if len(saved_ids) != len(group["params"]):
+            raise ValueError(
+                f"parameter group {gi} of the loaded state_dict has {len(saved_ids)} "
+                f"parameters, this optimizer's has {len(group['params'])}; the model "
+                "must match the one that was saved"
+            )
+        for sid, p in zip(saved_ids, group["params"]):
+            sid = _state_index(sid)
+            if sid in index_to_param:
+                raise ValueError(f"parameter index {sid} appears twice in the loaded param_groups")
+            index_to_param[sid] = p
+        new = {k: v for k, v in group.items() if k not in ("params", "param_names")}
+        foreign = sorted(set(saved) - set(new) - {"params", "param_names"})
+        if foreign:
+            state_keys = sorted({k for e in saved_state.values() if isinstance(e, dict) for k in e})
+            raise ValueError(
+                f"the loaded state_dict comes from a different optimizer: parameter group "
+                f"{gi} has settings {foreign} and the state holds {state_keys}, which "
+                f"{type(self).__name__} does not have (its settings: {sorted(new)}); load "
+                f"a state saved from a {type(self).__name__}"
+            )
+        for k, v in saved.items():
+            if k in ("params", "param_names"):
+                continue
+            if isinstance(group.get(k), tuple) and isinstance(v, (list, tuple)):
+                v = tuple(v)
+            new[k] = v
+        try:
+            new = self._validate_group(new)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"parameter group {gi} of the loaded state_dict: {e}") from None
+        new["params"] = group["params"]
+        if "param_names" in group:
+            new["param_names"] = group["param_names"]
+        return new
+
+    def _loaded_state(self, saved_state: dict, index_to_param: dict, new_groups: list):
+        """The per-parameter state from ``saved_state``, checked against the groups."""
         group_of = {id(p): g for g in new_groups for p in g["params"]}
         new_state = defaultdict(dict)
         for key, entries in saved_state.items():
@@ -378,10 +494,7 @@ class Optimizer:
                 raise ValueError(f"state_dict['state'][{key!r}] must be a dict of buffers")
             p = index_to_param[idx]
             new_state[p] = self._load_entry(idx, p, entries, group_of[id(p)])
-        for group, new in zip(self.param_groups, new_groups):
-            group.clear()
-            group.update(new)
-        self.state = new_state
+        return new_state
 
     def _load_entry(self, idx: int, p, entries: dict, group: dict) -> dict:
         out = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..backend import xp
 from ._validate import check_bool, check_real
-from .optimizer import Optimizer, lerp_
+from .optimizer import Optimizer, _buffer, _div_sqrt, _mul_add_, _mul_add_sq_, _sub_scaled_, lerp_
 
 
 class RMSprop(Optimizer):
@@ -34,6 +34,7 @@ class RMSprop(Optimizer):
     """
 
     _state_arrays = ("square_avg", "momentum_buffer", "grad_avg")
+    _counts_steps = True
 
     def __init__(
         self,
@@ -79,57 +80,15 @@ class RMSprop(Optimizer):
             names += ("grad_avg",)
         return names
 
-    def _update_group(self, group: dict) -> None:
-        lr = float(group["lr"])
-        alpha = float(group["alpha"])
-        eps = float(group["eps"])
-        weight_decay = float(group["weight_decay"])
-        momentum = float(group["momentum"])
-        centered = group["centered"]
-        maximize = group["maximize"]
-        for p in group["params"]:
-            g = self._grad_of(p)
-            if g is None:
-                continue
-            d = p._data
-            state = self.state[p]
-            if not state:
-                state["step"] = 0
-                state["square_avg"] = xp.zeros_like(d)
-            state["step"] += 1
-            t, t2 = self._scratch(d, 2)
-            e = g
-            if weight_decay != 0:
-                xp.multiply(d, weight_decay, out=t)
-                (xp.subtract if maximize else xp.add)(t, g, out=t)
-                e = t
-            elif maximize:
-                xp.negative(g, out=t)
-                e = t
-            v = state["square_avg"]
-            v *= alpha
-            xp.multiply(e, e, out=t2)
-            t2 *= 1.0 - alpha
-            v += t2
-            if centered:
-                ga = state.get("grad_avg")
-                if ga is None:
-                    ga = state["grad_avg"] = xp.zeros_like(d)
-                lerp_(ga, e, 1.0 - alpha, t2)
-                xp.multiply(ga, ga, out=t2)
-                xp.subtract(v, t2, out=t2)
-                xp.sqrt(t2, out=t2)
-            else:
-                xp.sqrt(v, out=t2)
-            t2 += eps
-            xp.divide(e, t2, out=t2)
-            if momentum > 0:
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = xp.zeros_like(d)
-                buf *= momentum
-                buf += t2
-                xp.multiply(buf, lr, out=t2)
-            else:
-                t2 *= lr
-            d -= t2
+    def _update(self, p, g, state: dict, group: dict) -> None:
+        alpha, momentum, tmp = float(group["alpha"]), float(group["momentum"]), self._tmp(p)
+        v = _buffer(state, "square_avg", p)
+        _mul_add_sq_(v, alpha, g, 1.0 - alpha, tmp)  # v = α v + (1 - α) g²
+        if group["centered"]:
+            g_avg = _buffer(state, "grad_avg", p)
+            lerp_(g_avg, g, 1.0 - alpha, tmp)  # ḡ = α ḡ + (1 - α) g
+            v = xp.subtract(v, xp.square(g_avg, out=tmp), out=tmp)  # v - ḡ²
+        scaled = _div_sqrt(g, v, float(group["eps"]), tmp)  # g / (sqrt(v) + eps)
+        if momentum > 0:  # b = momentum * b + g / (sqrt(v) + eps)
+            scaled = _mul_add_(_buffer(state, "momentum_buffer", p), momentum, scaled, 1.0, tmp)
+        _sub_scaled_(p, scaled, float(group["lr"]), tmp)  # θ = θ - lr * (b or the above)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..backend import xp
 from ._validate import check_bool, check_real
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _add_scaled, _mul_add_, _sub_scaled_
 
 
 class SGD(Optimizer):
@@ -72,55 +72,15 @@ class SGD(Optimizer):
             )
         return group
 
-    def _update_group(self, group: dict) -> None:
-        lr = float(group["lr"])
-        momentum = float(group["momentum"])
-        dampening = float(group["dampening"])
-        weight_decay = float(group["weight_decay"])
-        nesterov = group["nesterov"]
-        maximize = group["maximize"]
-        if momentum == 0 and weight_decay == 0 and not maximize:  # plain SGD
-            for p in group["params"]:
-                g = self._grad_of(p)
-                if g is not None:
-                    d = p._data
-                    d -= lr * g
-            return
-        for p in group["params"]:
-            g = self._grad_of(p)
-            if g is None:
-                continue
-            d = p._data
-            t, t2 = self._scratch(d, 2)
-            # e: the effective gradient (g itself is never written to)
-            if weight_decay != 0:
-                xp.multiply(d, weight_decay, out=t)
-                (xp.subtract if maximize else xp.add)(t, g, out=t)
-                e = t
-            elif maximize:
-                xp.negative(g, out=t)
-                e = t
-            else:
-                e = g
-            if momentum != 0:
-                state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = xp.array(e, dtype=d.dtype, copy=True)
-                    state["momentum_buffer"] = buf
-                else:
-                    buf *= momentum
-                    if dampening != 0:
-                        xp.multiply(e, 1.0 - dampening, out=t2)
-                        buf += t2
-                    else:
-                        buf += e
-                if nesterov:
-                    xp.multiply(buf, momentum, out=t2)
-                    t2 += e
-                    e = t2
-                else:
-                    e = buf
-            out = e if (e is t or e is t2) else t
-            xp.multiply(e, lr, out=out)
-            d -= out
+    def _update(self, p, g, state: dict, group: dict) -> None:
+        # two scratch arrays: ``spare`` may hold the effective gradient, so the last
+        # step writes there (memory just used) unless the step is already in ``tmp``
+        momentum, (spare, tmp) = float(group["momentum"]), self._scratch(p, 2)
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:  # first step: b = g
+                buf = state["momentum_buffer"] = xp.array(g, dtype=p.dtype, copy=True)
+            else:  # b = momentum * b + (1 - dampening) * g
+                _mul_add_(buf, momentum, g, 1.0 - float(group["dampening"]), tmp)
+            g = _add_scaled(g, buf, momentum, tmp) if group["nesterov"] else buf
+        _sub_scaled_(p, g, float(group["lr"]), g if g is tmp else spare)  # θ = θ - lr * g
