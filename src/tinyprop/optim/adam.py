@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ..backend import xp
+from ._steps import _buffer, _div_sqrt, _mul_add_sq_, _sub_scaled_, lerp_
 from ._validate import check_bool, check_real
-from .optimizer import Optimizer, _buffer, _div_sqrt, _mul_add_sq_, _sub_scaled_, lerp_
+from .optimizer import Optimizer
 
 
 def _check_betas(betas) -> tuple:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ..backend import xp
+from ._steps import _add_scaled, _mul_add_, _sub_scaled_
 from ._validate import check_bool, check_real
-from .optimizer import Optimizer, _add_scaled, _mul_add_, _sub_scaled_
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):

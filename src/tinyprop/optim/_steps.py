@@ -1,0 +1,74 @@
+"""The in-place steps optimizers' ``_update`` functions are written with (PyTorch's
+``lerp_`` / ``mul_`` / ``add_`` / ``addcdiv_`` shape).
+
+``tmp`` is a scratch array shaped like the operands; a helper may overwrite it (and may
+take it as an input, too). Scaling by exactly 1 is skipped: it changes no bit.
+"""
+
+from __future__ import annotations
+
+from ..backend import xp
+
+
+def lerp_(start, end, weight: float, tmp) -> None:
+    """``start += weight * (end - start)`` in place, rounded as PyTorch's ``lerp_``
+    (which switches to ``end - (1 - weight) * (end - start)`` for weight >= 0.5)."""
+    xp.subtract(end, start, out=tmp)
+    if weight < 0.5:
+        tmp *= weight
+        start += tmp
+    else:
+        tmp *= 1.0 - weight
+        xp.subtract(end, tmp, out=start)
+
+
+def _mul_add_(buf, decay: float, x, weight: float, tmp):
+    """``buf = decay * buf + weight * x`` in place (torch: ``buf.mul_(decay).add_(x,
+    alpha=weight)``); returns ``buf``."""
+    if decay != 1.0:
+        buf *= decay
+    if weight != 1.0:
+        x = xp.multiply(x, weight, out=tmp)
+    buf += x
+    return buf
+
+
+def _mul_add_sq_(v, decay: float, g, weight: float, tmp):
+    """``v = decay * v + weight * g²`` in place (torch: ``v.mul_(decay).addcmul_(g, g,
+    value=weight)``); returns ``v``."""
+    if decay != 1.0:
+        v *= decay
+    return _mul_add_(v, 1.0, xp.square(g, out=tmp), weight, tmp)
+
+
+def _add_scaled(x, y, alpha: float, out):
+    """``x + alpha * y`` into ``out``, which must not be ``x`` (torch: ``x.add(y,
+    alpha=alpha)``); returns ``out``."""
+    xp.multiply(y, alpha, out=out)
+    out += x
+    return out
+
+
+def _sub_scaled_(p, x, lr: float, tmp) -> None:
+    """``p -= lr * x`` in place (torch: ``p.add_(x, alpha=-lr)``); ``x`` may be ``tmp``."""
+    xp.multiply(x, lr, out=tmp)
+    p -= tmp
+
+
+def _div_sqrt(x, sq, eps: float, out, scale: float = 1.0):
+    """``x / (sqrt(sq) / scale + eps)`` into ``out``, which may be ``sq`` but not ``x``;
+    returns ``out`` (torch: ``denom = (sq.sqrt() / scale).add_(eps)``, then ``x / denom``)."""
+    xp.sqrt(sq, out=out)
+    if scale != 1.0:
+        out /= scale
+    out += eps
+    return xp.divide(x, out, out=out)
+
+
+def _buffer(state: dict, name: str, like, fill: float = 0.0):
+    """``state[name]``, created shaped like ``like`` and filled with ``fill`` on first
+    use (also when an option that needs it is switched on mid-run)."""
+    buf = state.get(name)
+    if buf is None:
+        buf = state[name] = xp.full_like(like, fill)
+    return buf
