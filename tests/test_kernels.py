@@ -111,5 +111,81 @@ def test_softmax_cross_entropy_is_log_softmax_at_the_labels(data, shape, dtype):
     logp = kernels.log_softmax(z, axis=1)
     assert loss == -logp[np.arange(shape[0]), labels].sum()  # the same numbers, bit for bit
     np.testing.assert_array_equal(p, kernels.softmax(z, axis=1))
-    d = kernels.softmax_minus_onehot(p, labels)
+    d = kernels.softmax_xent_grad(p, labels)
     np.testing.assert_array_equal(d, p - np.eye(shape[1], dtype=dtype)[labels])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_xent_grad_takes_labels_or_target_rows(dtype):
+    rng = np.random.default_rng(0)
+    p = kernels.softmax(rng.standard_normal((7, 5)).astype(dtype))
+    labels = rng.integers(0, 5, 7)
+    onehot = np.eye(5, dtype=dtype)[labels]
+    by_label = kernels.softmax_xent_grad(p, labels)
+    np.testing.assert_array_equal(by_label, kernels.softmax_xent_grad(p, onehot))
+    assert by_label.dtype == dtype and not np.shares_memory(by_label, p)
+    coef = rng.random((7, 5)).astype(dtype)  # rows not summing to 1 (weights, smoothing)
+    want = p * coef.sum(axis=1, keepdims=True) - coef
+    tol = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(kernels.softmax_xent_grad(p, coef), want, rtol=0, atol=tol)
+
+
+def test_softmax_xent_grad_is_the_cross_entropy_derivative():
+    rng = np.random.default_rng(1)
+    z, t = rng.standard_normal((4, 3)), rng.random((4, 3))
+
+    def loss(z):
+        return -(t * kernels.log_softmax(z, axis=1)).sum()
+
+    eps, numeric = 1e-6, np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        dz = np.zeros_like(z)
+        dz[idx] = eps
+        numeric[idx] = (loss(z + dz) - loss(z - dz)) / (2 * eps)
+    np.testing.assert_allclose(kernels.softmax_xent_grad(kernels.softmax(z), t), numeric,
+                               atol=1e-8)
+
+
+@pytest.mark.parametrize("x_shape", [(6, 4), (4,), (2, 3, 4)])
+def test_affine_backward_in_both_layouts(x_shape):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(x_shape)
+    w = rng.standard_normal((5, 4))  # (out, in)
+    g = rng.standard_normal(x_shape[:-1] + (5,))
+    dx, dw, db = kernels.affine_backward(x, g, w)
+    rows_x, rows_g = x.reshape(-1, 4), g.reshape(-1, 5)
+    np.testing.assert_allclose(dx, g @ w)
+    np.testing.assert_allclose(dw, rows_g.T @ rows_x)
+    np.testing.assert_allclose(db, rows_g.sum(axis=0))
+    dx2, dw2, db2 = kernels.affine_backward(x, g, w.T, layout="in_out")  # W stored (in, out)
+    np.testing.assert_allclose(dx2, dx)
+    np.testing.assert_allclose(dw2, dw.T)
+    np.testing.assert_allclose(db2, db)
+    assert kernels.affine_backward(x, g, weight=False, bias=False) == (None, None, None)
+    with pytest.raises(ValueError, match="layout"):
+        kernels.affine_backward(x, g, layout="io")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_affine_backward_writes_the_weight_gradient_in_place(dtype):
+    rng = np.random.default_rng(3)
+    x, g = rng.standard_normal((6, 4)).astype(dtype), rng.standard_normal((6, 5))
+    out = np.full((5, 4), np.nan, np.float32)  # other dtype than g: copied in
+    _, dw, _ = kernels.affine_backward(x, g.astype(dtype), weight_out=out, bias=False)
+    assert dw is out
+    np.testing.assert_allclose(out, g.T @ x, rtol=1e-5)
+
+
+def test_sum_to_shape_undoes_broadcasting():
+    g = np.arange(24.0).reshape(2, 3, 4)
+    assert kernels.sum_to_shape(g, (2, 3, 4)) is g
+    np.testing.assert_array_equal(kernels.sum_to_shape(g, (4,)), g.sum(axis=(0, 1)))
+    np.testing.assert_array_equal(kernels.sum_to_shape(g, (3, 1)), g.sum(axis=(0, 2))[:, None])
+    np.testing.assert_array_equal(kernels.sum_to_shape(g, (1, 1, 1)), [[[g.sum()]]])
+    np.testing.assert_array_equal(kernels.sum_to_shape(g, ()), g.sum())
+
+
+def test_sum_to_shape_is_also_autograds():
+    from tinyprop import autograd
+
+    assert autograd.sum_to_shape is kernels.sum_to_shape

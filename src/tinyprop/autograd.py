@@ -10,19 +10,7 @@ from __future__ import annotations
 
 from . import anomaly
 from .backend import xp
-
-
-def sum_to_shape(g, shape):
-    """Sum a broadcast gradient back to ``shape`` (undoing NumPy broadcasting)."""
-    if g.shape == shape:
-        return g
-    extra = g.ndim - len(shape)
-    if extra > 0:
-        g = g.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
+from .kernels import sum_to_shape  # its home is kernels; importable from here as before
 
 
 def topological_order(root):

@@ -1,9 +1,16 @@
-"""Array-level kernels shared by the autograd and the manual engines.
+"""Array-level math shared by the autograd and the manual engines.
 
-Each function takes and returns raw arrays through the backend's array module
-``xp``; nothing here knows about Tensors. The math of numerically delicate
-functions (softmax, log-softmax, log-sum-exp, sigmoid, softplus) is written once
-here so both engines compute exactly the same numbers.
+Each function takes and returns raw arrays through the backend's array module ``xp``;
+nothing here knows about Tensors.
+
+The rule for what lives here: **only math that both engines call and that is delicate**
+-- the softmax family (softmax, log-softmax and softmax's Jacobian-vector product),
+logsumexp, sigmoid/softplus, the softmax-cross-entropy gradient, ``sum_to_shape`` (undo
+broadcasting) and the affine backward -- plus the fast array routes they are built from
+(``amax``, ``row_sum``, ``col_sum``, ``relu``'s forward, ``row_indices``,
+``labels_in_range``). Written once here, both engines compute exactly the same numbers.
+A one-line derivative (tanh's ``1 - y**2``, sigmoid's ``y * (1 - y)``, ReLU's mask,
+LeakyReLU's slope) is not delicate: it sits inline, next to its forward, in each engine.
 """
 
 from __future__ import annotations
@@ -132,11 +139,79 @@ def softmax_cross_entropy(z, labels):
     return -picked.sum(), p
 
 
-def softmax_minus_onehot(p, labels):
-    """``p - onehot(labels)`` as a new array: the cross-entropy gradient, unscaled."""
-    d = p.copy()
-    d[row_indices(len(labels)), labels] -= 1
-    return d
+def softmax_xent_grad(probs, target):
+    """Gradient of the summed cross-entropy ``-sum(target * log_softmax(z))`` with respect
+    to the logits ``z``, given ``probs = softmax(z)`` (N, C); unscaled, a new array (the
+    caller divides by the batch or multiplies by the incoming gradient).
+
+    ``target`` is integer labels (N,): ``probs - onehot(labels)``; or coefficient rows
+    (N, C) -- one-hot, probabilities, or weighted/smoothed targets: ``probs * rowsum(target)
+    - target``, which is ``probs - target`` when each row sums to 1.
+
+    >>> p = np.array([[0.25, 0.75]])
+    >>> softmax_xent_grad(p, np.array([1])).tolist(), softmax_xent_grad(p, 2 * p).tolist()
+    ([[0.25, -0.25]], [[0.0, 0.0]])
+    """
+    if target.shape != probs.shape:  # integer labels, one per row
+        d = probs.copy()
+        d[row_indices(len(target)), target] -= 1
+        return d
+    return probs * row_sum(target, 1) - target
+
+
+def sum_to_shape(g, shape):
+    """Sum a broadcast gradient back to ``shape`` (undoing NumPy broadcasting): over the
+    leading axes broadcasting added and the axes it stretched from 1.
+
+    >>> sum_to_shape(np.ones((2, 3)), (3,)).tolist()
+    [2.0, 2.0, 2.0]
+    """
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def affine_backward(x, g, w=None, *, layout="out_in", weight=True, bias=True, weight_out=None):
+    """Backward of the affine map ``y = x @ W.T + b`` (``layout="out_in"``: ``W`` of shape
+    (out, in), PyTorch's and seeds 001/003's) or ``y = x @ W + b`` (``layout="in_out"``:
+    ``W`` (in, out), seeds 000/004), given ``g = dL/dy``.
+
+    Returns ``(dx, dW, db)``: ``dx = g @ W`` (``g @ W.T`` for "in_out") when ``w`` is
+    given, else None; ``dW = g.T @ x`` (``x.T @ g``) when ``weight``; ``db = g.sum(0)``
+    (:func:`col_sum`) when ``bias``. For ``dW`` and ``db``, ``x`` and ``g`` of other than
+    two dimensions are read as matrices of rows (one sample, or leading dimensions
+    flattened); ``dx`` keeps ``g``'s shape. ``weight_out``, an array of ``dW``'s shape,
+    receives ``dW`` in place (no new array when the dtypes agree).
+
+    >>> dx, dw, db = affine_backward(np.ones((4, 3)), np.ones((4, 2)), np.ones((2, 3)))
+    >>> dx.shape, dw.shape, db.tolist()
+    ((4, 3), (2, 3), [4.0, 4.0])
+    """
+    if layout not in ("out_in", "in_out"):
+        raise ValueError(f"layout must be 'out_in' or 'in_out', got {layout!r}")
+    out_in = layout == "out_in"
+    dx = None if w is None else (g @ w if out_in else g @ w.T)
+    if g.ndim != 2:  # one sample (1-D) or leading batch dimensions: rows of a matrix
+        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+    dw = db = None
+    if weight:
+        a, b = (g.T, x) if out_in else (x.T, g)
+        if weight_out is None:
+            dw = a @ b
+        elif a.dtype == b.dtype == weight_out.dtype:
+            dw = xp.matmul(a, b, out=weight_out)
+        else:
+            weight_out[...] = a @ b
+            dw = weight_out
+    if bias:
+        db = col_sum(g)
+    return dx, dw, db
 
 
 def sigmoid(x):
@@ -148,13 +223,3 @@ def sigmoid(x):
 def softplus(x):
     """``log(1 + exp(x))`` computed without overflow."""
     return relu(x) + xp.log1p(xp.exp(-xp.abs(x)))
-
-
-def tanh_backward(y, grad):
-    """Derivative of tanh from its output: ``grad * (1 - y**2)``."""
-    return grad * (1 - y * y)
-
-
-def sigmoid_backward(y, grad):
-    """Derivative of sigmoid from its output: ``grad * y * (1 - y)``."""
-    return grad * y * (1 - y)

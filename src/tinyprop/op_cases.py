@@ -287,3 +287,18 @@ add("pad", lambda a: tp.pad(a, (4, 2, -1, 2), mode="circular"),
 add("pad", lambda a: tp.pad(a, (1, 2, 0, 1, 1, 1), mode="circular"),
     lambda a: _tf().pad(a[None], (1, 2, 0, 1, 1, 1), mode="circular")[0], B234,
     id="pad-circular-3d")
+
+
+# ---- fused layers: linear (ops/affine.py) and layer_norm (ops/normalization.py) ------
+def _linear(*args):
+    return _tf().linear(*args)
+
+
+add("linear", tp.linear, _linear, M34, F((5, 4)), F((5,)))
+add("linear", lambda x, w: tp.linear(x, w), _linear, B234, F((5, 4)), id="linear-batched-nobias")
+add("linear", tp.linear, _linear, M34, F((5, 4)), F((3, 1)), id="linear-bias-bcast")
+add("linear", lambda x, w: tp.linear(x, w), _linear, M34, V4, id="linear-1d-weight")
+add("layer_norm", lambda x, w, b: tp.layer_norm(x, 4, w, b),
+    lambda x, w, b: _tf().layer_norm(x, (4,), w, b), B234, V4, V4)
+add("layer_norm", lambda x: tp.layer_norm(x, (3, 4), eps=1e-3),
+    lambda x: _tf().layer_norm(x, (3, 4), eps=1e-3), B234, id="layer_norm-2d-no-affine")

@@ -116,3 +116,18 @@ def test_seed_004_logistic_regression_with_nodes_learns(rng):
         _, d_W, d_b = affine.backward(d_logits)
         W, b = W - 0.5 * d_W, b - 0.5 * d_b
     assert loss < 0.5 * first
+
+
+def test_add_and_multiply_take_seed_004s_scalar_d_out(rng):
+    # backward(1.0) on a vector output: d_out is stretched to each input's shape
+    x, y = rng.normal(size=4), rng.normal(size=4)
+    add, mult = Add(), Multiply()
+    add.forward(x, y)
+    d_x, d_y = add.backward(1.0)
+    np.testing.assert_array_equal(d_x, np.ones(4))
+    np.testing.assert_array_equal(d_y, np.ones(4))
+    assert d_x.flags.writeable and d_y.flags.writeable  # arrays, not broadcast views
+    mult.forward(x, y)
+    d_x, d_y = mult.backward(1.0)
+    np.testing.assert_array_equal(d_x, y)
+    np.testing.assert_array_equal(d_y, x)

@@ -106,6 +106,36 @@ def test_linear_fused_equals_composed():
         np.testing.assert_allclose(a.grad.data, c.grad.data, rtol=1e-12, atol=1e-14)
 
 
+def test_linear_and_normalisation_have_one_home_in_ops():
+    from tinyprop.ops import affine, normalization
+
+    assert F.linear is tp.linear is affine.linear
+    assert F.layer_norm is tp.layer_norm is normalization.layer_norm
+    assert F.batch_norm is normalization.batch_norm
+    x = _x((2, 3)).requires_grad_()
+    assert nn.Linear(3, 2).double()(x).grad_fn.fn is affine.LinearFunction
+    assert nn.LayerNorm(3).double()(x).grad_fn.fn is normalization.Normalize
+    assert nn.BatchNorm1d(3).double()(x).grad_fn.fn is normalization.Normalize
+
+
+def test_nn_linear_and_the_manual_linear_agree():
+    from tinyprop import manual
+
+    rng = np.random.default_rng(4)
+    x, u = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    hand = manual.Linear(3, 2, generator=0, dtype=np.float64)
+    lin = nn.Linear(3, 2).double()
+    lin.weight.data.copy_(tp.tensor(hand.w))
+    lin.bias.data.copy_(tp.tensor(hand.b[0]))
+    xt = tp.tensor(x, requires_grad=True)
+    out = lin(xt)
+    np.testing.assert_allclose(out.data, hand.forward(x), rtol=1e-13, atol=1e-13)
+    (out * tp.tensor(u)).sum().backward()
+    d_in = hand.backward(u)
+    for got, want in ((xt.grad, d_in), (lin.weight.grad, hand.dw), (lin.bias.grad, hand.db[0])):
+        np.testing.assert_allclose(got.data, want, rtol=1e-13, atol=1e-13)
+
+
 def test_batchnorm_and_layernorm_fused_equal_composed():
     x = _x((7, 4)) * 3 + 1
     w = _x((4,), 1)

@@ -147,9 +147,8 @@ class SoftmaxCrossEntropy(Cost):
     def gradient(self, cost: object = None) -> Array:
         self._require_estimate()
         p = self.probabilities
-        if self.labels is not None:  # (softmax - onehot) / batch, with the one-hot implicit
-            d = kernels.softmax_minus_onehot(p, self.labels)
-            d /= p.shape[0]
-            return d
-        t = self.target
-        return (p * t.sum(axis=1, keepdims=True) - t) / t.shape[0]
+        # integer labels: (softmax - onehot) / batch with the one-hot implicit; target rows:
+        # (softmax * rowsum(target) - target) / batch
+        d = kernels.softmax_xent_grad(p, self.target if self.labels is None else self.labels)
+        d /= p.shape[0]
+        return d

@@ -107,7 +107,8 @@ def backward(params: dict[str, Array], outputs: dict[str, Array], Y: Array) -> d
     """Gradients of the mean cross-entropy, keyed like ``params``.
 
     Output layer: ``d ytilde = (yhat - Y) / batch``; each layer ``dW = d.T @ h_prev``,
-    ``db = d.sum(0).T``; going down: ``d htilde = (d @ W) * (1 - h**2)``.
+    ``db = d.sum(0).T`` (``kernels.affine_backward``); going down:
+    ``d htilde = (d @ W) * (1 - h**2)``.
 
     >>> params = init_params([2, 3, 2], generator=0)
     >>> grads = backward(params, forward(params, np.ones((4, 2)))[1], [0, 1, 1, 0])
@@ -117,14 +118,15 @@ def backward(params: dict[str, Array], outputs: dict[str, Array], Y: Array) -> d
     n = _n_layers(params)
     yhat = outputs["yhat"]
     Y = _one_hot(Y, yhat.shape[0], yhat.shape[1], yhat.dtype, "Y")
-    d = (yhat * Y.sum(axis=1, keepdims=True) - Y) / Y.shape[0]
+    d = kernels.softmax_xent_grad(yhat, Y) / Y.shape[0]
     grads = {}
     for i in range(n, 0, -1):
         h_prev = outputs[f"h{i - 1}"] if i > 1 else outputs["X"]
-        grads[f"W{i}"] = d.T @ h_prev
-        grads[f"b{i}"] = d.sum(axis=0, keepdims=True).T
+        W = params[f"W{i}"] if i > 1 else None
+        d_h, grads[f"W{i}"], db = kernels.affine_backward(h_prev, d, W)
+        grads[f"b{i}"] = db[:, None]
         if i > 1:
-            d = kernels.tanh_backward(h_prev, d @ params[f"W{i}"])
+            d = d_h * (1 - h_prev * h_prev)  # tanh' from its output h_prev
     return {k: grads[k] for k in params if k in grads}
 
 

@@ -1,8 +1,9 @@
 """Seed 003's layer API: ``forward``/``backward`` by hand, gradients accumulated in place.
 
 Each layer caches in ``forward`` what its ``backward`` needs, and each derivative is
-written once, right next to its forward (or in :mod:`tinyprop.kernels` when the autograd
-engine shares the same math). Batch is the first dimension of every array.
+written once, right next to its forward; math the autograd engine shares and that is
+delicate (softmax, sigmoid, the affine backward) is called from :mod:`tinyprop.kernels`.
+Batch is the first dimension of every array.
 """
 
 from __future__ import annotations
@@ -214,22 +215,18 @@ class Linear(Layer):
         if x is None:
             raise _not_run(self)
         _check_d_out(self, d_out, (x.shape[0], self.n_out))
-        # dL/dw[j, i] = sum_n d_out[n, j] x[n, i]; b is added to every row. Gradients
-        # accumulate; right after zero_gradients (or overwrite_gradients) they are
-        # written in place instead.
+        # dL/dw[j, i] = sum_n d_out[n, j] x[n, i]; b is added to every row; dL/dx = d_out @ w,
+        # skipped for a first layer (its input is data). Gradients accumulate; right after
+        # zero_gradients (or overwrite_gradients) they are written in place instead.
+        w = self.w if self.input_grad else None
         if self._fresh:
-            if d_out.dtype == self.dw.dtype and x.dtype == self.dw.dtype:
-                xp.matmul(d_out.T, x, out=self.dw)
-            else:
-                self.dw[...] = d_out.T @ x
-            self.db[0] = kernels.col_sum(d_out)
+            d_in, _, self.db[0] = kernels.affine_backward(x, d_out, w, weight_out=self.dw)
         else:
-            self.dw += d_out.T @ x
-            self.db[0] += kernels.col_sum(d_out)
+            d_in, dw, db = kernels.affine_backward(x, d_out, w)
+            self.dw += dw
+            self.db[0] += db
         self._fresh = False
-        if not self.input_grad:
-            return None  # first layer of a network: nobody needs dL/dx (the data)
-        return d_out @ self.w  # dL/dx = d_out @ w
+        return d_in
 
     def parameters(self) -> dict[str, Array]:
         return {"w": self.w, "b": self.b}
@@ -275,7 +272,8 @@ class Sigmoid(_Activation):
         return self.x_out
 
     def _backward(self, d_out: Array) -> Array:
-        return kernels.sigmoid_backward(self.x_out, d_out)
+        y = self.x_out
+        return d_out * y * (1 - y)
 
 
 class Tanh(_Activation):
@@ -291,7 +289,8 @@ class Tanh(_Activation):
         return self.x_out
 
     def _backward(self, d_out: Array) -> Array:
-        return kernels.tanh_backward(self.x_out, d_out)
+        y = self.x_out
+        return d_out * (1 - y * y)
 
 
 class ReLU(_Activation):

@@ -100,8 +100,8 @@ class _SoftmaxClassifier:
 
     def _d_logits(self, probs: Array, Y: Array) -> Array:
         """Gradient of the mean cross-entropy w.r.t. the logits: ``(probs - Y) / batch``
-        (written ``probs * rowsum(Y) - Y`` so it stays exact for rows not summing to 1)."""
-        return (probs * Y.sum(axis=1, keepdims=True) - Y) / Y.shape[0]
+        (``kernels.softmax_xent_grad``: exact for rows not summing to 1 too)."""
+        return kernels.softmax_xent_grad(probs, Y) / Y.shape[0]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.input_size}, {self.nb_classes})"
@@ -157,8 +157,8 @@ class LogisticRegression(_SoftmaxClassifier):
         return self._backward(X, xp.asarray(probs), self._targets(targets, X.shape[0]))
 
     def _backward(self, X: Array, probs: Array, Y: Array) -> dict[str, Array]:
-        d_logits = self._d_logits(probs, Y)
-        self.grads = {"w": X.T @ d_logits, "b": d_logits.sum(axis=0)}
+        _, d_w, d_b = kernels.affine_backward(X, self._d_logits(probs, Y), layout="in_out")
+        self.grads = {"w": d_w, "b": d_b}
         return self.grads
 
 
@@ -278,10 +278,12 @@ class MLP(_SoftmaxClassifier):
         d = self._d_logits(probs, Y)
         grads: dict[str, Array] = {}
         for i in range(self.n_layers, 0, -1):
-            grads[f"w{i}"] = hs[i - 1].T @ d
-            grads[f"b{i}"] = d.sum(axis=0)
+            w = self.params[f"w{i}"] if i > 1 else None
+            d_h, grads[f"w{i}"], grads[f"b{i}"] = kernels.affine_backward(
+                hs[i - 1], d, w, layout="in_out"
+            )
             if i > 1:
-                d = self.activations[i - 2].backward(d @ self.params[f"w{i}"].T)
+                d = self.activations[i - 2].backward(d_h)
         self.grads = {name: grads[name] for name in self.params}
         return self.grads
 

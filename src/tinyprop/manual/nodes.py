@@ -39,21 +39,17 @@ class Node:
         return f"{type(self).__name__}()"
 
 
-def unbroadcast(grad: Array, shape: tuple) -> Array:
-    """Sum ``grad`` over the axes that broadcasting added or stretched, back to ``shape``.
-
-    >>> unbroadcast(np.ones((2, 3)), (3,)).tolist()
-    [2.0, 2.0, 2.0]
-    """
+def _to_shape(grad: Array, shape: tuple) -> Array:
+    """``grad`` summed back to an input's ``shape`` (``kernels.sum_to_shape``). A smaller
+    ``grad``, such as seed 004's ``d_out = 1.0`` for a non-scalar output, is first
+    stretched as broadcasting would."""
     grad, shape = xp.asarray(grad), tuple(shape)
     if grad.shape == shape:
         return grad
-    if grad.ndim < len(shape):  # e.g. a scalar d_out = 1.0 for a vector input
+    full = xp.broadcast_shapes(grad.shape, shape)
+    if full == shape:
         return xp.broadcast_to(grad, shape).copy()
-    if grad.ndim > len(shape):
-        grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=axes, keepdims=True) if axes else grad
+    return kernels.sum_to_shape(xp.broadcast_to(grad, full), shape)
 
 
 class Add(Node):
@@ -70,7 +66,7 @@ class Add(Node):
 
     def backward(self, d_out: Array) -> tuple[Array, Array]:
         x_shape, y_shape = self._cached()
-        return unbroadcast(d_out, x_shape), unbroadcast(d_out, y_shape)
+        return _to_shape(d_out, x_shape), _to_shape(d_out, y_shape)
 
 
 class Multiply(Node):
@@ -87,7 +83,7 @@ class Multiply(Node):
 
     def backward(self, d_out: Array) -> tuple[Array, Array]:
         x, y = self._cached()
-        return unbroadcast(d_out * y, x.shape), unbroadcast(d_out * x, y.shape)
+        return _to_shape(d_out * y, x.shape), _to_shape(d_out * x, y.shape)
 
 
 class Sum(Node):
@@ -150,7 +146,7 @@ class Affine(Node):
 
     def backward(self, d_out: Array) -> tuple[Array, Array, Array]:
         X, W = self._cached()
-        return d_out @ W.T, X.T @ d_out, d_out.sum(axis=0)
+        return kernels.affine_backward(X, xp.asarray(d_out), W, layout="in_out")
 
 
 class CategoricalCrossEntropy(Node):
@@ -181,5 +177,5 @@ class CategoricalCrossEntropy(Node):
     def backward(self, d_out: Array = 1.0) -> tuple[Array, Array]:
         log_p, Y = self._cached()
         n = log_p.shape[0]
-        d_logits = d_out * (xp.exp(log_p) * Y.sum(axis=1, keepdims=True) - Y) / n
+        d_logits = d_out * kernels.softmax_xent_grad(xp.exp(log_p), Y) / n
         return d_logits, -d_out * log_p / n

@@ -1,10 +1,10 @@
 """``tinyprop.nn.functional`` (imported as ``F``): ``torch.nn.functional``'s names with
 its signatures, positional order included.
 
-The losses, ``one_hot``, ``pad`` and most activations are the ops themselves (one home
-each, in :mod:`tinyprop.ops`); the activations that take PyTorch's ``inplace`` flag,
-``softmax`` / ``log_softmax`` (``dim=None`` and ``dtype``), ``linear``, ``dropout``,
-``batch_norm`` and ``layer_norm`` live here and are what the modules call.
+The losses, ``one_hot``, ``pad``, ``linear``, ``batch_norm``, ``layer_norm`` and most
+activations are the ops themselves (one home each, in :mod:`tinyprop.ops`); the
+activations that take PyTorch's ``inplace`` flag, ``softmax`` / ``log_softmax``
+(``dim=None`` and ``dtype``) and ``dropout`` live here.
 
 ``inplace=True`` writes the result into the input and returns the input, as PyTorch,
 when nothing is being recorded for backward. On a tensor that requires grad it raises:
@@ -22,15 +22,15 @@ from __future__ import annotations
 import numbers
 import warnings
 
-import numpy as np
-
 from ..backend import resolve_generator, xp
 from ..grad_mode import is_grad_enabled
 from ..ops import activation as _act
 from ..ops._util import float_arg
 from ..ops.activation import gelu, sigmoid, tanh
-from ..ops.linalg import matmul
+from ..ops.affine import checked_tensor as _tensor
+from ..ops.affine import linear
 from ..ops.loss import cross_entropy, nll_loss, one_hot
+from ..ops.normalization import batch_norm, layer_norm
 from ..ops.padding import pad
 from ..ops.regression import (
     binary_cross_entropy_with_logits,
@@ -39,8 +39,7 @@ from ..ops.regression import (
     mse_loss,
     smooth_l1_loss,
 )
-from ..tensor import Tensor, as_tensor_data
-from ._functions import LinearFunction, Normalize
+from ..tensor import Tensor
 
 __all__ = [
     "linear",
@@ -69,35 +68,10 @@ __all__ = [
 ]
 
 
-def _tensor(x, what: str) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, (np.ndarray, np.generic, list, tuple, numbers.Number)):
-        return as_tensor_data(x)
-    raise TypeError(f"{what}: expected a Tensor or array, got {type(x).__name__}")
-
-
-def _param(p, what: str, name: str, shape: tuple):
-    """Optional weight/bias argument as a Tensor of ``shape`` (or None)."""
-    if p is None:
-        return None
-    p = _tensor(p, what)
-    if p.shape != shape:
-        raise ValueError(f"{what}: {name} must have shape {shape}, got {tuple(p.shape)}")
-    return p
-
-
 def _number(value, name: str, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what}: {name} must be a number, got {value!r}")
     return float(value)
-
-
-def _float_input(x: Tensor, what: str) -> None:
-    if x._data.dtype.kind != "f":
-        raise TypeError(
-            f"{what}: input must be floating point, got {x.dtype}; convert it with .float()"
-        )
 
 
 # ---- activations ----------------------------------------------------------------------
@@ -226,52 +200,6 @@ def log_softmax(input, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
 # ---- layers ---------------------------------------------------------------------------
 
 
-def linear(input, weight, bias=None) -> Tensor:
-    """``input @ weight.T + bias`` (weight of shape (out, in), as ``torch.nn.functional``).
-
-    ``input`` has any number of leading dimensions; a 1-D ``weight`` (in,) gives one
-    output per input row without the last dimension; ``bias`` is (out,) or anything that
-    broadcasts to the output. The (out, in) case is one fused op: its backward computes
-    ``dW = g.T @ x``, ``db = g.sum(0)`` and, only when the input needs it, ``dx = g @ W``.
-
-    >>> import tinyprop as tp
-    >>> from tinyprop.nn import functional as F
-    >>> w = tp.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
-    >>> F.linear(tp.tensor([[1.0, 2.0, 3.0]]), w, tp.tensor([0.5, -1.0])).tolist()
-    [[1.5, 4.0]]
-    """
-    x = _tensor(input, "linear")
-    w = _tensor(weight, "linear")
-    if w.ndim not in (1, 2):
-        raise ValueError(
-            f"linear: weight must be 2-D (out_features, in_features) or 1-D (in_features,), "
-            f"got {tuple(w.shape)}"
-        )
-    if x.ndim == 0 or x.shape[-1] != w.shape[-1]:
-        raise ValueError(
-            f"linear: input of shape {tuple(x.shape)} does not fit weight of shape "
-            f"{tuple(w.shape)}: expected the input's last dimension to be {w.shape[-1]}"
-        )
-    out_shape = tuple(x.shape[:-1]) + tuple(w.shape[:-1])
-    b = None if bias is None else _tensor(bias, "linear")
-    if b is not None:
-        try:
-            fits = np.broadcast_shapes(tuple(b.shape), out_shape) == out_shape
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ValueError(
-                f"linear: bias of shape {tuple(b.shape)} does not broadcast to the output's "
-                f"shape {out_shape}; expected shape {out_shape[-1:]}"
-            )
-    if w.ndim == 1:
-        out = matmul(x, w)
-        return out if b is None else out + b
-    if b is None or tuple(b.shape) == (w.shape[0],):
-        return LinearFunction.apply(x, w, b)
-    return LinearFunction.apply(x, w, None) + b
-
-
 def flatten(input, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one (``torch.flatten``).
 
@@ -326,128 +254,3 @@ def dropout(
     if inplace:
         return _inplace(x, lambda t: t * Tensor._wrap(mask), "dropout")
     return x * Tensor._wrap(mask)
-
-
-def _check_eps(eps, what, positive: bool = True) -> float:
-    """``eps`` as a float; PyTorch insists on ``eps > 0`` only for training batch norm."""
-    eps = _number(eps, "eps", what)
-    if positive and not eps > 0:
-        raise ValueError(f"{what}: eps must be a positive number (e.g. 1e-5), got {eps!r}")
-    return eps
-
-
-def batch_norm(
-    input,
-    running_mean,
-    running_var,
-    weight=None,
-    bias=None,
-    training: bool = False,
-    momentum: float = 0.1,
-    eps: float = 1e-5,
-) -> Tensor:
-    """Batch normalisation of an (N, C, *) input -- (N, C), (N, C, L), (N, C, H, W), ...
-    -- per channel C, with statistics over every other axis.
-
-    With ``training=True`` the batch mean and (biased) variance normalise the input and,
-    if the running buffers are given (Tensors, both or neither), they are updated in
-    place: ``running = (1 - momentum) * running + momentum * batch`` with the *unbiased*
-    batch variance, as PyTorch. With ``training=False`` the running statistics are used.
-
-    >>> import tinyprop as tp
-    >>> from tinyprop.nn import functional as F
-    >>> rm, rv = tp.zeros(2), tp.ones(2)
-    >>> y = F.batch_norm(tp.tensor([[1.0, 2.0], [3.0, 6.0]]), rm, rv, training=True)
-    >>> [round(v, 4) for v in y.tolist()[0]], [round(v, 4) for v in rv.tolist()]
-    ([-1.0, -1.0], [1.1, 1.7])
-    """
-    what = "batch_norm"
-    x = _tensor(input, what)
-    if x.ndim < 2:
-        raise NotImplementedError(
-            f"{what}: input of shape {tuple(x.shape)} is not supported (PyTorch only takes an "
-            "empty 1-D one); expected (N, C, *) -- (N, C), (N, C, L), (N, C, H, W), ... -- "
-            "add a batch dimension with x.unsqueeze(0)"
-        )
-    _float_input(x, what)
-    if momentum is None:
-        raise TypeError(
-            f"{what}: momentum must be a number, got None; a cumulative average "
-            "(momentum=None) is kept by the BatchNorm layers, or pass 1 / batches_seen"
-        )
-    momentum = _number(momentum, "momentum", what)
-    eps = _check_eps(eps, what, positive=bool(training))
-    c = x.shape[1]
-    w = _param(weight, what, "weight", (c,))
-    b = _param(bias, what, "bias", (c,))
-    if (running_mean is None) != (running_var is None):
-        raise ValueError(
-            f"{what}: running_mean and running_var must both be Tensors or both be None"
-        )
-    for name, r in (("running_mean", running_mean), ("running_var", running_var)):
-        if r is not None and (not isinstance(r, Tensor) or r.shape != (c,)):
-            raise ValueError(f"{what}: {name} must be a Tensor of shape ({c},) or None")
-    axes = (0,) + tuple(range(2, x.ndim))
-    if x.ndim > 2:  # broadcast the per-channel vectors over the other axes
-        per_channel = (c,) + (1,) * (x.ndim - 2)
-        w = None if w is None else w.reshape(per_channel)
-        b = None if b is None else b.reshape(per_channel)
-    if training:
-        n = x._data.size // c if c else 0
-        if n <= 1:
-            raise ValueError(
-                f"{what}: expected more than 1 value per channel when training, got input "
-                f"of shape {tuple(x.shape)}; use a batch larger than 1 or call .eval()"
-            )
-        mean = xp.mean(x._data, axis=axes, keepdims=True)
-        d = x._data - mean
-        var = xp.mean(d * d, axis=axes, keepdims=True)
-        if running_mean is not None:
-            rm, rv = running_mean._data, running_var._data
-            rm *= 1.0 - momentum
-            rm += momentum * mean.reshape(c)
-            rv *= 1.0 - momentum
-            rv += (momentum * n / (n - 1)) * var.reshape(c)
-        return Normalize.apply(x, w, b, axes, eps, mean, var)
-    if running_mean is None:
-        raise ValueError(
-            f"{what}: training=False needs running_mean and running_var (or pass "
-            "training=True to use the batch statistics)"
-        )
-    shape = (1, c) + (1,) * (x.ndim - 2)
-    mean = running_mean._data.reshape(shape).astype(x.dtype, copy=False)
-    var = running_var._data.reshape(shape).astype(x.dtype, copy=False)
-    return Normalize.apply(x, w, b, axes, eps, mean, var, False)
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
-    """Normalise over the trailing ``normalized_shape`` dimensions of each sample
-    (biased variance), then scale and shift by ``weight`` and ``bias`` of that shape.
-
-    >>> import tinyprop as tp
-    >>> from tinyprop.nn import functional as F
-    >>> y = F.layer_norm(tp.tensor([[1.0, 3.0], [0.0, 10.0]]), 2)
-    >>> [[round(v, 4) for v in row] for row in y.tolist()]
-    [[-1.0, 1.0], [-1.0, 1.0]]
-    """
-    what = "layer_norm"
-    x = _tensor(input, what)
-    if isinstance(normalized_shape, numbers.Integral):
-        normalized_shape = (int(normalized_shape),)
-    shape = tuple(int(s) for s in normalized_shape)
-    k = len(shape)
-    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k :]) != shape:
-        raise ValueError(
-            f"{what}: input of shape {tuple(x.shape)} does not end with normalized_shape "
-            f"{shape}; expected input of shape (*, {', '.join(map(str, shape))}) and at "
-            "least one normalized dimension"
-        )
-    _float_input(x, what)
-    eps = _check_eps(eps, what, positive=False)
-    w = _param(weight, what, "weight", shape)
-    b = _param(bias, what, "bias", shape)
-    axes = tuple(range(x.ndim - k, x.ndim))
-    mean = xp.mean(x._data, axis=axes, keepdims=True)
-    d = x._data - mean
-    var = xp.mean(d * d, axis=axes, keepdims=True)
-    return Normalize.apply(x, w, b, axes, eps, mean, var)

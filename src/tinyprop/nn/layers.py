@@ -8,9 +8,9 @@ import numbers
 import numpy as np
 
 from ..backend import get_default_dtype, resolve_generator, xp
+from ..ops.affine import LinearFunction
 from ..tensor import Tensor, as_tensor_data
 from . import init
-from ._functions import LinearFunction
 from .module import Module
 from .parameter import Parameter
 

@@ -7,8 +7,8 @@ import numbers
 import numpy as np
 
 from ..backend import xp
+from ..ops.normalization import batch_norm, layer_norm
 from ..tensor import Tensor, as_tensor_data
-from . import functional as F
 from . import init
 from .layers import check_size, dtype_error, float_dtype
 from .module import Module
@@ -124,7 +124,7 @@ class _BatchNorm(Module):
                 factor = 1.0 / float(self.num_batches_tracked._data)
         use_batch = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return F.batch_norm(
+        return batch_norm(
             x,
             self.running_mean if track else None,
             self.running_var if track else None,
@@ -257,7 +257,7 @@ class LayerNorm(Module):
         w = self._parameters["weight"]
         if w is not None and x._data.dtype != w._data.dtype:
             raise dtype_error("LayerNorm", x, w)
-        return F.layer_norm(x, shape, w, self._parameters["bias"], self.eps)
+        return layer_norm(x, shape, w, self._parameters["bias"], self.eps)
 
     def extra_repr(self) -> str:
         return (

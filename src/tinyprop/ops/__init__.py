@@ -11,22 +11,26 @@ import numpy as np
 from ..tensor import Tensor
 from . import (
     activation,
+    affine,
     arithmetic,
     elementwise,
     linalg,
     loss,
     misc,
+    normalization,
     padding,
     reduce,
     regression,
     shape,
 )
 from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .affine import linear
 from .arithmetic import add, div, mul, neg, pow, sub
 from .elementwise import abs, clamp, clip, exp, log, maximum, minimum, sqrt, where
 from .linalg import dot, matmul, mm, mv, outer
 from .loss import cross_entropy, nll_loss, one_hot
 from .misc import all, any, clone, eq, ge, gt, isfinite, isnan, le, lt, ne, to, unique
+from .normalization import layer_norm
 from .padding import pad
 from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from .regression import (
@@ -69,6 +73,7 @@ DIFFERENTIABLE = {
         "l1_loss": l1_loss, "huber_loss": huber_loss, "smooth_l1_loss": smooth_l1_loss,
         "to": to, "clone": clone,
         "mm": mm, "mv": mv, "dot": dot, "outer": outer, "t": t,
+        "linear": linear, "layer_norm": layer_norm,
 }
 """Name -> function for every differentiable op (aliases such as ``cat`` excluded)."""
 
@@ -128,6 +133,6 @@ def _bind() -> None:
 _bind()
 
 __all__ = sorted(DIFFERENTIABLE) + sorted(ALIASES) + list(NON_DIFFERENTIABLE) + [
-    "activation", "arithmetic", "elementwise", "linalg", "loss", "misc", "padding", "reduce",
-    "regression", "shape",
+    "activation", "affine", "arithmetic", "elementwise", "linalg", "loss", "misc",
+    "normalization", "padding", "reduce", "regression", "shape",
 ]

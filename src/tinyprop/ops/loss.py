@@ -94,7 +94,7 @@ class CrossEntropyIndex(Function):
     def backward(ctx, g):
         if ctx.plain:
             p, target = ctx.saved
-            grad = kernels.softmax_minus_onehot(p, target)
+            grad = kernels.softmax_xent_grad(p, target)
             grad *= safe_mean(g, ctx.denom) if ctx.reduction == "mean" else g
             return grad, None, None, None, None, None, None
         logp, safe, valid, w_row = ctx.saved
@@ -109,7 +109,7 @@ class CrossEntropyIndex(Function):
         if eps:
             wc = xp.ones(c, dtype=logp.dtype) if ctx.weight is None else ctx.weight
             coef += (eps / c) * wc * valid[:, None]
-        grad = xp.exp(logp) * coef.sum(axis=1, keepdims=True) - coef
+        grad = kernels.softmax_xent_grad(xp.exp(logp), coef)
         return grad * s, None, None, None, None, None, None
 
 
@@ -134,7 +134,7 @@ class CrossEntropyProb(Function):
     def backward(ctx, g):
         logp, coef = ctx.saved
         s = row_scale(g, ctx.reduction, ctx.n)
-        gl = (xp.exp(logp) * coef.sum(axis=1, keepdims=True) - coef) * s
+        gl = kernels.softmax_xent_grad(xp.exp(logp), coef) * s
         gt = None
         if ctx.needs_input_grad[1]:
             w = 1 if ctx.weight is None else ctx.weight
