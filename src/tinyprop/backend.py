@@ -1,7 +1,7 @@
-"""Array-module dispatch and dtype policy.
+"""The dtype and random-generator policy. Float data defaults to float32.
 
-Kernels reach NumPy only through ``xp`` so that a GPU array module with the
-NumPy API (CuPy) can be plugged in later. Float data defaults to float32.
+tinyprop computes with NumPy directly: there is no array-module indirection, since a
+switch that nothing exercises would only pretend to support another backend.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ import threading
 import numpy as np
 
 from . import _trace
-
-xp = np
-"""The array module every kernel uses."""
 
 _state = threading.local()
 _default_dtype = np.dtype(np.float32)

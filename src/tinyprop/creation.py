@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from .backend import get_default_dtype, resolve_generator, xp
+from .backend import get_default_dtype, resolve_generator
 from .tensor import Tensor, as_tensor_data, to_array
 
 
@@ -128,7 +128,7 @@ def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     >>> tp.zeros(2, 3).shape
     tinyprop.Size([2, 3])
     """
-    return _make(xp.zeros(_shape(shape), dtype=_dtype(dtype)), requires_grad)
+    return _make(np.zeros(_shape(shape), dtype=_dtype(dtype)), requires_grad)
 
 
 @factory
@@ -139,7 +139,7 @@ def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     >>> tp.ones(2).tolist()
     [1.0, 1.0]
     """
-    return _make(xp.ones(_shape(shape), dtype=_dtype(dtype)), requires_grad)
+    return _make(np.ones(_shape(shape), dtype=_dtype(dtype)), requires_grad)
 
 
 @factory
@@ -150,7 +150,7 @@ def empty(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     >>> tp.empty(2, 3).shape
     tinyprop.Size([2, 3])
     """
-    return _make(xp.empty(_shape(shape), dtype=_dtype(dtype)), requires_grad)
+    return _make(np.empty(_shape(shape), dtype=_dtype(dtype)), requires_grad)
 
 
 @factory
@@ -164,7 +164,7 @@ def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     if dtype is None and isinstance(fill_value, (bool, int, np.integer)):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
     shape = _shape((shape,) if isinstance(shape, (tuple, list)) else (shape,))
-    return _make(xp.full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
+    return _make(np.full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
 
 
 @factory
@@ -182,7 +182,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else get_default_dtype()
-    return _make(xp.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
+    return _make(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
 
 
 @factory
@@ -194,7 +194,7 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
-    return _make(xp.linspace(start, end, int(steps), dtype=_dtype(dtype)), requires_grad)
+    return _make(np.linspace(start, end, int(steps), dtype=_dtype(dtype)), requires_grad)
 
 
 @factory
@@ -205,7 +205,7 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -
     >>> tp.eye(2).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    return _make(xp.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
 @factory

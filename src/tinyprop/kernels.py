@@ -1,7 +1,6 @@
 """Array-level math shared by the autograd and the manual engines.
 
-Each function takes and returns raw arrays through the backend's array module ``xp``;
-nothing here knows about Tensors.
+Each function takes and returns NumPy arrays; nothing here knows about Tensors.
 
 The rule for what lives here: **only math that both engines call and that is delicate**
 -- the softmax family (softmax, log-softmax and softmax's Jacobian-vector product),
@@ -17,7 +16,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .backend import xp
+import numpy as np
 
 # NumPy reduces a short last axis one row at a time, so for a (batch, classes) array a
 # row max or row sum costs far more than the arithmetic (about 50 us for 1024x10, where
@@ -29,13 +28,13 @@ def amax(x, axis=-1):
     """``x.max(axis, keepdims=True)``; rows of a 2-D array with at most 32 columns are
     read as columns of a transposed copy (exactly the same maxima, NaN included)."""
     if x.ndim == 2 and axis in (1, -1) and x.shape[1] <= 32 < x.shape[0]:
-        return xp.ascontiguousarray(x.T).max(axis=0)[:, None]
+        return np.ascontiguousarray(x.T).max(axis=0)[:, None]
     return x.max(axis=axis, keepdims=True)
 
 
 @lru_cache(maxsize=32)
 def _ones(n: int, dtype):
-    ones = xp.ones(n, dtype=dtype)
+    ones = np.ones(n, dtype=dtype)
     ones.flags.writeable = False
     return ones
 
@@ -43,7 +42,7 @@ def _ones(n: int, dtype):
 def row_sum(x, axis=-1):
     """``x.sum(axis, keepdims=True)``; the rows of a 2-D float32/float64 array are summed
     by a matrix-vector product with ones (BLAS), up to rounding the same sums."""
-    if x.ndim == 2 and axis in (1, -1) and x.dtype in (xp.float32, xp.float64):
+    if x.ndim == 2 and axis in (1, -1) and x.dtype in (np.float32, np.float64):
         return (x @ _ones(x.shape[1], x.dtype))[:, None]
     return x.sum(axis=axis, keepdims=True)
 
@@ -52,14 +51,14 @@ def col_sum(x):
     """``x.sum(axis=0)`` of a 2-D array (a bias gradient); float32/float64 go through a
     vector-matrix product with ones, about 3 x faster than NumPy's reduction on a
     (1024, 256) batch."""
-    if x.ndim == 2 and x.dtype in (xp.float32, xp.float64):
+    if x.ndim == 2 and x.dtype in (np.float32, np.float64):
         return _ones(x.shape[0], x.dtype) @ x
     return x.sum(axis=0)
 
 
 @lru_cache(maxsize=8)
 def _zeros(shape, dtype):
-    zeros = xp.zeros(shape, dtype=dtype)
+    zeros = np.zeros(shape, dtype=dtype)
     zeros.flags.writeable = False
     return zeros
 
@@ -70,17 +69,17 @@ def relu(x):
     faster than ``maximum(x, 0)`` on a (1024, 256) float32 batch. The zeros are cached per
     shape, for at most 8 shapes of up to 2**19 elements (at most 32 MB in all)."""
     if x.flags.c_contiguous and x.dtype.kind == "f" and x.size <= 1 << 19:
-        return xp.maximum(x, _zeros(x.shape, x.dtype))
-    return xp.maximum(x, 0)
+        return np.maximum(x, _zeros(x.shape, x.dtype))
+    return np.maximum(x, 0)
 
 
 def logsumexp(x, axis=-1, keepdims=False):
     """Stable ``log(sum(exp(x)))`` along ``axis`` (shifts by the max first)."""
-    m = xp.max(x, axis=axis, keepdims=True)
-    if not xp.isfinite(m).all():  # rows of -inf (or inf) would give nan when shifted
-        m = xp.where(xp.isfinite(m), m, 0)
-    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
-    return out if keepdims else xp.squeeze(out, axis=axis)
+    m = np.max(x, axis=axis, keepdims=True)
+    if not np.isfinite(m).all():  # rows of -inf (or inf) would give nan when shifted
+        m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
 
 
 def log_softmax(x, axis=-1):
@@ -89,14 +88,14 @@ def log_softmax(x, axis=-1):
     A row of all ``-inf`` gives NaN, as in PyTorch (there is no distribution to normalise).
     """
     s = x - amax(x, axis)
-    e = xp.exp(s)
-    s -= xp.log(row_sum(e, axis))
+    e = np.exp(s)
+    s -= np.log(row_sum(e, axis))
     return s
 
 
 def softmax(x, axis=-1):
     """Stable softmax: subtract the row max before exponentiating (seed 000)."""
-    e = xp.exp(x - amax(x, axis))
+    e = np.exp(x - amax(x, axis))
     e /= row_sum(e, axis)
     return e
 
@@ -109,7 +108,7 @@ def softmax_backward(y, grad, axis=-1):
 @lru_cache(maxsize=16)
 def row_indices(n: int):
     """``arange(n)`` (read-only, cached): the row half of ``x[rows, labels]``."""
-    rows = xp.arange(n)
+    rows = np.arange(n)
     rows.flags.writeable = False
     return rows
 
@@ -120,7 +119,7 @@ def labels_in_range(labels, n_classes: int) -> bool:
     if not labels.size:
         return True
     if labels.dtype.kind == "i":
-        if n_classes > xp.iinfo(labels.dtype).max + 1:
+        if n_classes > np.iinfo(labels.dtype).max + 1:
             return bool(labels.min() >= 0)  # no label of this dtype reaches n_classes
         labels = labels.view(labels.dtype.str.replace("i", "u"))
     return bool(labels.max() < n_classes)
@@ -131,10 +130,10 @@ def softmax_cross_entropy(z, labels):
     the softmax, from one exponential. The loss terms are ``log_softmax``'s numbers at
     the labels and the softmax is ``softmax``'s, bit for bit."""
     s = z - amax(z, 1)
-    p = xp.exp(s)
+    p = np.exp(s)
     total = row_sum(p, 1)
     picked = s[row_indices(len(labels)), labels]
-    picked -= xp.log(total)[:, 0]
+    picked -= np.log(total)[:, 0]
     p /= total
     return -picked.sum(), p
 
@@ -205,7 +204,7 @@ def affine_backward(x, g, w=None, *, layout="out_in", weight=True, bias=True, we
         if weight_out is None:
             dw = a @ b
         elif a.dtype == b.dtype == weight_out.dtype:
-            dw = xp.matmul(a, b, out=weight_out)
+            dw = np.matmul(a, b, out=weight_out)
         else:
             weight_out[...] = a @ b
             dw = weight_out
@@ -216,10 +215,10 @@ def affine_backward(x, g, w=None, *, layout="out_in", weight=True, bias=True, we
 
 def sigmoid(x):
     """Logistic function that never overflows: uses ``exp(-|x|)``."""
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
 def softplus(x):
     """``log(1 + exp(x))`` computed without overflow."""
-    return relu(x) + xp.log1p(xp.exp(-xp.abs(x)))
+    return relu(x) + np.log1p(np.exp(-np.abs(x)))

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _trace
 from .autograd import run_backward
-from .backend import get_default_dtype, xp
+from .backend import get_default_dtype
 from .grad_mode import is_grad_enabled
 
 
@@ -88,8 +88,6 @@ def to_array(data, dtype=None, copy=True):
                 f"cannot make a tensor from data of dtype {arr.dtype}; expected numbers "
                 "(float, int or bool). Convert the data to a numeric array first"
             )
-    if xp is not np:  # pragma: no cover - GPU backends
-        arr = xp.asarray(arr)
     return arr
 
 
@@ -126,11 +124,11 @@ class Tensor:
                           for a in args):
             if any(a < 0 for a in args):
                 raise ValueError(f"Tensor(*sizes) needs sizes >= 0, got {args}")
-            arr = xp.zeros(tuple(int(a) for a in args), dtype=dtype or get_default_dtype())
+            arr = np.zeros(tuple(int(a) for a in args), dtype=dtype or get_default_dtype())
         elif len(args) == 1:
             arr = to_array(args[0], dtype or get_default_dtype())
         elif not args:
-            arr = xp.zeros((0,), dtype=dtype or get_default_dtype())
+            arr = np.zeros((0,), dtype=dtype or get_default_dtype())
         else:
             raise TypeError(
                 f"Tensor() takes one data argument or integer sizes, got {len(args)} "
@@ -160,7 +158,7 @@ class Tensor:
     def _set_data(self, value) -> None:
         _trace.breaks("a tensor's .data is replaced")
         # ``p.data -= lr * p.grad`` (PyTorch's idiom) hands a Tensor back: keep the array
-        self._data = value._data if isinstance(value, Tensor) else xp.asarray(value)
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     data = property(_get_data, _set_data, doc=(
         "The same values as a Tensor outside the graph (PyTorch's ``.data``): it shares "
@@ -311,7 +309,7 @@ class Tensor:
                     f"backward() without a gradient needs a one-element output, got shape "
                     f"{tuple(self.shape)}; call .sum() first or pass a gradient of that shape"
                 )
-            g = xp.ones(self._data.shape, dtype=self._data.dtype)
+            g = np.ones(self._data.shape, dtype=self._data.dtype)
         else:
             g = to_array(gradient, dtype=self._data.dtype, copy=True)
             if g.shape != self._data.shape:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from ..backend import get_default_dtype, resolve_generator, xp
+import numpy as np
+
+from ..backend import get_default_dtype, resolve_generator
 
 INIT_SCHEMES = ("normal", "seed", "zeros", "xavier", "he")
 
@@ -46,7 +48,7 @@ def init_weight(shape, fan_in: int, fan_out: int, init: str, sigma: float, gener
     dtype = dtype or get_default_dtype()
     check_init(init)
     if init == "zeros":
-        return xp.zeros(shape, dtype=dtype)
+        return np.zeros(shape, dtype=dtype)
     rng = resolve_generator(generator)
     if init in ("normal", "seed"):
         w = sigma * rng.standard_normal(shape)
@@ -55,4 +57,4 @@ def init_weight(shape, fan_in: int, fan_out: int, init: str, sigma: float, gener
         w = rng.uniform(-a, a, size=shape)
     else:  # "he"
         w = math.sqrt(2.0 / fan_in) * rng.standard_normal(shape)
-    return xp.asarray(w, dtype=dtype)
+    return np.asarray(w, dtype=dtype)

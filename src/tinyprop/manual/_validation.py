@@ -11,7 +11,7 @@ from numbers import Real
 import numpy as np
 
 from .. import kernels
-from ..backend import get_default_dtype, xp
+from ..backend import get_default_dtype
 
 
 def as_float_array(x, name: str = "input", ndim: int | None = None, dtype=None):
@@ -20,7 +20,7 @@ def as_float_array(x, name: str = "input", ndim: int | None = None, dtype=None):
     >>> as_float_array([[1, 2]]).dtype
     dtype('float32')
     """
-    arr = xp.asarray(x)
+    arr = np.asarray(x)
     if arr.dtype.kind in "biu":
         arr = arr.astype(dtype or get_default_dtype())
     elif arr.dtype.kind != "f":
@@ -46,11 +46,11 @@ def as_float_array(x, name: str = "input", ndim: int | None = None, dtype=None):
 
 def check_finite(arr, name: str = "input") -> None:
     """Raise ``ValueError`` if ``arr`` holds NaN or infinity, saying where the first one is."""
-    finite = xp.isfinite(arr)
+    finite = np.isfinite(arr)
     if bool(finite.all()):
         return
     bad = ~finite
-    n_nan = int(xp.isnan(arr).sum())
+    n_nan = int(np.isnan(arr).sum())
     n_inf = int(bad.sum()) - n_nan
     first = tuple(int(i) for i in np.argwhere(np.asarray(bad))[0])
     raise ValueError(
@@ -101,7 +101,7 @@ def one_hot_targets(targets, n_samples: int, n_classes: int, dtype, name: str = 
     array([[0., 0., 1.],
            [1., 0., 0.]], dtype=float32)
     """
-    t = xp.asarray(targets)
+    t = np.asarray(targets)
     if t.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got dtype {t.dtype}")
     if t.ndim == 1:
@@ -111,8 +111,8 @@ def one_hot_targets(targets, n_samples: int, n_classes: int, dtype, name: str = 
                 f"{name} holds {labels.shape[0]} labels but there are {n_samples} samples; "
                 "pass one label per row of the inputs"
             )
-        out = xp.zeros((n_samples, n_classes), dtype=dtype)
-        out[xp.arange(n_samples), labels] = 1
+        out = np.zeros((n_samples, n_classes), dtype=dtype)
+        out[np.arange(n_samples), labels] = 1
         return out
     if t.ndim != 2:
         raise ValueError(
@@ -139,10 +139,10 @@ def _labels(t, n_classes: int, name: str):
     """Integer labels from a 1-D array (integral floats are accepted), range-checked."""
     if t.dtype.kind == "f":
         check_finite(t, name)
-        if not bool(xp.all(t == xp.round(t))):
+        if not bool(np.all(t == np.round(t))):
             raise ValueError(
                 f"1-D {name} are read as class labels and must be whole numbers, "
-                f"got e.g. {t[t != xp.round(t)][0]!r}; pass integer labels or one-hot rows"
+                f"got e.g. {t[t != np.round(t)][0]!r}; pass integer labels or one-hot rows"
             )
     labels = t.astype(np.int64)  # a copy: the cost keeps it for its gradient
     if not kernels.labels_in_range(labels, n_classes):
@@ -162,7 +162,7 @@ def label_indices(targets):
     >>> label_indices([2, 0]).tolist(), label_indices([[0, 1], [1, 0]]).tolist()
     ([2, 0], [1, 0])
     """
-    t = xp.asarray(targets)
+    t = np.asarray(targets)
     if t.ndim == 1:
         return t.astype(np.int64)
-    return xp.argmax(t, axis=1)
+    return np.argmax(t, axis=1)

@@ -6,8 +6,9 @@ are accepted too and converted to one-hot with as many classes as the prediction
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import kernels
-from ..backend import xp
 from ._validation import _labels, as_float_array, check_finite, one_hot_targets
 from .layers import Array
 
@@ -50,7 +51,7 @@ class Cost:
                 f"{type(self).__name__} expects a prediction of shape (batch, classes), got "
                 f"{tuple(p.shape)}; add a batch dimension with reshape(1, -1)"
             )
-        t = xp.asarray(target)
+        t = np.asarray(target)
         label_kinds = "iuf" if classes else "iu"  # a float vector is a label vector for CE only
         if p.ndim == 2 and t.ndim == 1 and t.shape[0] == p.shape[0] and t.dtype.kind in label_kinds:
             t = one_hot_targets(t, p.shape[0], p.shape[1], p.dtype)  # integer labels
@@ -85,7 +86,7 @@ class MeanSquareError(Cost):
 
     def estimate(self, target: Array, prediction: Array) -> float:
         t, p = self._prepare(target, prediction)
-        return float(xp.mean((p - t) ** 2))
+        return float(np.mean((p - t) ** 2))
 
     def gradient(self, cost: object = None) -> Array:
         self._require_estimate()
@@ -107,7 +108,7 @@ class CrossEntropy(Cost):
 
     def estimate(self, target: Array, prediction: Array) -> float:
         t, p = self._prepare(target, prediction, classes=True)
-        return float(-xp.sum(t * xp.log(p + self.eps)) / p.shape[0])
+        return float(-np.sum(t * np.log(p + self.eps)) / p.shape[0])
 
     def gradient(self, cost: object = None) -> Array:
         self._require_estimate()
@@ -127,8 +128,8 @@ class SoftmaxCrossEntropy(Cost):
     labels = None
 
     def estimate(self, target: Array, prediction: Array) -> float:
-        tgt = xp.asarray(target)
-        z = xp.asarray(prediction)
+        tgt = np.asarray(target)
+        z = np.asarray(prediction)
         if (tgt.ndim == 1 and tgt.dtype.kind in "iu" and z.ndim == 2
                 and z.dtype.kind == "f" and tgt.shape[0] == z.shape[0]):
             # integer labels: the same cost, indexing the true class instead of a one-hot
@@ -142,7 +143,7 @@ class SoftmaxCrossEntropy(Cost):
         t, z = self._prepare(target, prediction, classes=True)
         log_p = kernels.log_softmax(z, axis=-1)
         self.probabilities = kernels.softmax(z, axis=-1)  # the label path's numbers
-        return float(-xp.sum(t * log_p) / z.shape[0])
+        return float(-np.sum(t * log_p) / z.shape[0])
 
     def gradient(self, cost: object = None) -> Array:
         self._require_estimate()

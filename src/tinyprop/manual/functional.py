@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import kernels
-from ..backend import get_default_dtype, resolve_generator, xp
+from ..backend import get_default_dtype, resolve_generator
 from ._init import check_sigma
 from ._validation import as_float_array, check_learning_rate, check_positive_int, label_indices
 from ._validation import one_hot_targets as _one_hot
@@ -44,8 +44,8 @@ def init_params(
     rng = resolve_generator(generator)
     params = {}
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
-        params[f"W{i}"] = xp.asarray(rng.standard_normal((n_out, n_in)) * sigma, dtype=dtype)
-        params[f"b{i}"] = xp.zeros((n_out, 1), dtype=dtype)
+        params[f"W{i}"] = np.asarray(rng.standard_normal((n_out, n_in)) * sigma, dtype=dtype)
+        params[f"b{i}"] = np.zeros((n_out, 1), dtype=dtype)
     return params
 
 
@@ -81,7 +81,7 @@ def forward(params: dict[str, Array], X: Array) -> tuple[Array, dict[str, Array]
     h = X
     for i in range(1, n):
         outputs[f"htilde{i}"] = h @ params[f"W{i}"].T + params[f"b{i}"].T
-        outputs[f"h{i}"] = h = xp.tanh(outputs[f"htilde{i}"])
+        outputs[f"h{i}"] = h = np.tanh(outputs[f"htilde{i}"])
     outputs["ytilde"] = h @ params[f"W{n}"].T + params[f"b{n}"].T
     outputs["yhat"] = kernels.softmax(outputs["ytilde"], axis=-1)
     return outputs["yhat"], outputs
@@ -97,9 +97,9 @@ def loss_accuracy(Yhat: Array, Y: Array) -> tuple[float, float]:
     """
     Yhat = as_float_array(Yhat, "Yhat", ndim=2)
     Y = _one_hot(Y, Yhat.shape[0], Yhat.shape[1], Yhat.dtype, "Y")
-    log_yhat = xp.log(xp.maximum(Yhat, np.finfo(Yhat.dtype).tiny))  # log(0) guarded
-    loss = float(-xp.mean(xp.sum(Y * log_yhat, axis=1)))
-    acc = float(xp.mean(xp.argmax(Yhat, axis=1) == label_indices(Y)) * 100.0)
+    log_yhat = np.log(np.maximum(Yhat, np.finfo(Yhat.dtype).tiny))  # log(0) guarded
+    loss = float(-np.mean(np.sum(Y * log_yhat, axis=1)))
+    acc = float(np.mean(np.argmax(Yhat, axis=1) == label_indices(Y)) * 100.0)
     return loss, acc
 
 

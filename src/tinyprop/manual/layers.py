@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 
 from .. import kernels
-from ..backend import get_default_dtype, xp
+from ..backend import get_default_dtype
 from ._init import check_init, check_sigma, init_weight
 from ._validation import check_learning_rate, check_positive_int
 
-Array = Any  # an ``xp`` ndarray
+Array = Any  # a NumPy ndarray
 
 
 class Layer:
@@ -160,9 +160,9 @@ class Linear(Layer):
         dtype = np.dtype(dtype or get_default_dtype())
         sigma = check_sigma(initial_sigma)
         self.w = init_weight((n_out, n_in), n_in, n_out, check_init(init), sigma, generator, dtype)
-        self.b = xp.zeros((1, n_out), dtype=dtype)
-        self.dw = xp.zeros_like(self.w)
-        self.db = xp.zeros_like(self.b)
+        self.b = np.zeros((1, n_out), dtype=dtype)
+        self.dw = np.zeros_like(self.w)
+        self.db = np.zeros_like(self.b)
         self.x_in = None
         self.input_grad = True  # set False to skip dL/dx when the input is data
         self._fresh = True  # dw and db hold zeros
@@ -187,7 +187,7 @@ class Linear(Layer):
         return self.n_out
 
     def forward(self, x_in: Array) -> Array:
-        x_in = xp.asarray(x_in)
+        x_in = np.asarray(x_in)
         if x_in.dtype.kind not in "biuf":
             raise TypeError(
                 f"{self!r} expects a numeric input of shape (batch, {self.n_in}), got dtype "
@@ -268,7 +268,7 @@ class Sigmoid(_Activation):
 
     def forward(self, x_in: Array) -> Array:
         self.x_in = x_in
-        self.x_out = kernels.sigmoid(xp.asarray(x_in))
+        self.x_out = kernels.sigmoid(np.asarray(x_in))
         return self.x_out
 
     def _backward(self, d_out: Array) -> Array:
@@ -285,7 +285,7 @@ class Tanh(_Activation):
 
     def forward(self, x_in: Array) -> Array:
         self.x_in = x_in
-        self.x_out = xp.tanh(x_in)
+        self.x_out = np.tanh(x_in)
         return self.x_out
 
     def _backward(self, d_out: Array) -> Array:
@@ -301,7 +301,7 @@ class ReLU(_Activation):
     """
 
     def forward(self, x_in: Array) -> Array:
-        self.x_in = x_in = xp.asarray(x_in)
+        self.x_in = x_in = np.asarray(x_in)
         self.x_out = kernels.relu(x_in)
         return self.x_out
 
@@ -321,14 +321,14 @@ class LeakyReLU(_Activation):
         self.negative_slope = float(negative_slope)
 
     def forward(self, x_in: Array) -> Array:
-        self.x_in = x_in = xp.asarray(x_in)
-        self.x_out = xp.where(x_in > 0, x_in, self.negative_slope * x_in).astype(
+        self.x_in = x_in = np.asarray(x_in)
+        self.x_out = np.where(x_in > 0, x_in, self.negative_slope * x_in).astype(
             x_in.dtype, copy=False
         )
         return self.x_out
 
     def _backward(self, d_out: Array) -> Array:
-        return xp.where(self.x_in > 0, d_out, self.negative_slope * d_out).astype(
+        return np.where(self.x_in > 0, d_out, self.negative_slope * d_out).astype(
             d_out.dtype, copy=False
         )
 
@@ -346,7 +346,7 @@ class SoftMax(_Activation):
 
     def forward(self, x_in: Array) -> Array:
         self.x_in = x_in
-        self.x_out = kernels.softmax(xp.asarray(x_in), axis=-1)
+        self.x_out = kernels.softmax(np.asarray(x_in), axis=-1)
         return self.x_out
 
     def _backward(self, d_out: Array) -> Array:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import kernels
-from ..backend import get_default_dtype, resolve_generator, xp
+from ..backend import get_default_dtype, resolve_generator
 from ._init import check_init, check_sigma, init_weight
 from ._validation import (
     as_float_array,
@@ -69,7 +69,7 @@ class _SoftmaxClassifier:
         Y = self._targets(targets, X.shape[0])
         lr = check_learning_rate(self.learning_rate) if train else None
         probs = self._forward(X)
-        loss = float(-xp.sum(Y * self._cache[-1]) / X.shape[0])
+        loss = float(-np.sum(Y * self._cache[-1]) / X.shape[0])
         if train:
             if not math.isfinite(loss):
                 raise FloatingPointError(
@@ -90,13 +90,13 @@ class _SoftmaxClassifier:
 
     def predict(self, inputs: Array) -> Array:
         """Most probable class per sample, shape ``(batch,)``."""
-        return xp.argmax(self.forward(inputs), axis=1)
+        return np.argmax(self.forward(inputs), axis=1)
 
     def accuracy(self, inputs: Array, targets: Array) -> float:
         """Fraction in ``[0, 1]`` of samples whose most probable class is the target's."""
         X = self._inputs(inputs)
         Y = self._targets(targets, X.shape[0])
-        return float(xp.mean(xp.argmax(self._forward(X), axis=1) == label_indices(Y)))
+        return float(np.mean(np.argmax(self._forward(X), axis=1) == label_indices(Y)))
 
     def _d_logits(self, probs: Array, Y: Array) -> Array:
         """Gradient of the mean cross-entropy w.r.t. the logits: ``(probs - Y) / batch``
@@ -133,7 +133,7 @@ class LogisticRegression(_SoftmaxClassifier):
         super().__init__(input_size, nb_classes, learning_rate, dtype)
         shape = (self.input_size, self.nb_classes)
         w = init_weight(shape, *shape, check_init(init), check_sigma(sigma), generator, self.dtype)
-        self.params = {"w": w, "b": xp.zeros(self.nb_classes, dtype=self.dtype)}
+        self.params = {"w": w, "b": np.zeros(self.nb_classes, dtype=self.dtype)}
 
     @property
     def w(self) -> Array:
@@ -146,7 +146,7 @@ class LogisticRegression(_SoftmaxClassifier):
     def _forward(self, X: Array) -> Array:
         log_p = kernels.log_softmax(X @ self.params["w"] + self.params["b"], axis=1)
         self._cache = (X, log_p)
-        return xp.exp(log_p)
+        return np.exp(log_p)
 
     def backward(self, inputs: Array, probs: Array, targets: Array) -> dict[str, Array]:
         """Gradients of the mean cross-entropy, stored in ``self.grads`` and returned.
@@ -154,7 +154,7 @@ class LogisticRegression(_SoftmaxClassifier):
         ``d_logits = (probs - Y) / batch``, ``d_w = inputs.T @ d_logits``, ``d_b = sum(d_logits)``.
         """
         X = self._inputs(inputs)
-        return self._backward(X, xp.asarray(probs), self._targets(targets, X.shape[0]))
+        return self._backward(X, np.asarray(probs), self._targets(targets, X.shape[0]))
 
     def _backward(self, X: Array, probs: Array, Y: Array) -> dict[str, Array]:
         _, d_w, d_b = kernels.affine_backward(X, self._d_logits(probs, Y), layout="in_out")
@@ -213,7 +213,7 @@ class MLP(_SoftmaxClassifier):
         for i, (n_in, n_out) in enumerate(pairs, start=1):
             w = init_weight((n_in, n_out), n_in, n_out, init, sigma, rng, self.dtype)
             self.params[f"w{i}"] = w
-            self.params[f"b{i}"] = xp.zeros(n_out, dtype=self.dtype)
+            self.params[f"b{i}"] = np.zeros(n_out, dtype=self.dtype)
 
     @property
     def n_layers(self) -> int:
@@ -252,7 +252,7 @@ class MLP(_SoftmaxClassifier):
         L = self.n_layers
         log_p = kernels.log_softmax(h @ self.params[f"w{L}"] + self.params[f"b{L}"], axis=1)
         self._cache = (hs, log_p)
-        return xp.exp(log_p)
+        return np.exp(log_p)
 
     def backward(self, inputs: Array, targets: Array) -> dict[str, Array]:
         """Gradients of the mean cross-entropy for the batch of the last ``forward``.
@@ -270,7 +270,7 @@ class MLP(_SoftmaxClassifier):
                 f"backward got {X.shape[0]} inputs but the last forward saw "
                 f"{self._cache[0][0].shape[0]}; call forward on the same batch first"
             )
-        probs = xp.exp(self._cache[1])
+        probs = np.exp(self._cache[1])
         return self._backward(X, probs, self._targets(targets, X.shape[0]))
 
     def _backward(self, X: Array, probs: Array, Y: Array) -> dict[str, Array]:

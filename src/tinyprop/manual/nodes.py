@@ -12,8 +12,9 @@ the gradient of every input. Start a backward pass with ``backward(1.0)`` at the
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import kernels
-from ..backend import xp
 from .layers import Array
 
 
@@ -43,13 +44,13 @@ def _to_shape(grad: Array, shape: tuple) -> Array:
     """``grad`` summed back to an input's ``shape`` (``kernels.sum_to_shape``). A smaller
     ``grad``, such as seed 004's ``d_out = 1.0`` for a non-scalar output, is first
     stretched as broadcasting would."""
-    grad, shape = xp.asarray(grad), tuple(shape)
+    grad, shape = np.asarray(grad), tuple(shape)
     if grad.shape == shape:
         return grad
-    full = xp.broadcast_shapes(grad.shape, shape)
+    full = np.broadcast_shapes(grad.shape, shape)
     if full == shape:
-        return xp.broadcast_to(grad, shape).copy()
-    return kernels.sum_to_shape(xp.broadcast_to(grad, full), shape)
+        return np.broadcast_to(grad, shape).copy()
+    return kernels.sum_to_shape(np.broadcast_to(grad, full), shape)
 
 
 class Add(Node):
@@ -60,7 +61,7 @@ class Add(Node):
     """
 
     def forward(self, x: Array, y: Array) -> Array:
-        x, y = xp.asarray(x), xp.asarray(y)
+        x, y = np.asarray(x), np.asarray(y)
         self.cache = (x.shape, y.shape)
         return x + y
 
@@ -77,7 +78,7 @@ class Multiply(Node):
     """
 
     def forward(self, x: Array, y: Array) -> Array:
-        x, y = xp.asarray(x), xp.asarray(y)
+        x, y = np.asarray(x), np.asarray(y)
         self.cache = (x, y)
         return x * y
 
@@ -94,13 +95,13 @@ class Sum(Node):
     """
 
     def forward(self, x: Array) -> Array:
-        x = xp.asarray(x)
+        x = np.asarray(x)
         self.cache = (x,)
-        return xp.sum(x)
+        return np.sum(x)
 
     def backward(self, d_out: Array = 1.0) -> Array:
         (x,) = self._cached()
-        return d_out * xp.ones_like(x)
+        return d_out * np.ones_like(x)
 
 
 class DotProduct(Node):
@@ -111,14 +112,14 @@ class DotProduct(Node):
     """
 
     def forward(self, x: Array, y: Array) -> Array:
-        x, y = xp.asarray(x), xp.asarray(y)
+        x, y = np.asarray(x), np.asarray(y)
         if x.ndim != 1 or x.shape != y.shape:
             raise ValueError(
                 f"DotProduct expects two vectors of the same length, got shapes "
                 f"{tuple(x.shape)} and {tuple(y.shape)}; use Affine for matrices"
             )
         self.cache = (x, y)
-        return xp.dot(x, y)
+        return np.dot(x, y)
 
     def backward(self, d_out: Array = 1.0) -> tuple[Array, Array]:
         x, y = self._cached()
@@ -134,7 +135,7 @@ class Affine(Node):
     """
 
     def forward(self, X: Array, W: Array, b: Array) -> Array:
-        X, W, b = xp.asarray(X), xp.asarray(W), xp.asarray(b)
+        X, W, b = np.asarray(X), np.asarray(W), np.asarray(b)
         if X.ndim != 2 or W.ndim != 2 or X.shape[1] != W.shape[0] or b.shape != (W.shape[1],):
             raise ValueError(
                 f"Affine expects X (N, D), W (D, K), b (K,), got X {tuple(X.shape)}, "
@@ -146,7 +147,7 @@ class Affine(Node):
 
     def backward(self, d_out: Array) -> tuple[Array, Array, Array]:
         X, W = self._cached()
-        return kernels.affine_backward(X, xp.asarray(d_out), W, layout="in_out")
+        return kernels.affine_backward(X, np.asarray(d_out), W, layout="in_out")
 
 
 class CategoricalCrossEntropy(Node):
@@ -163,7 +164,7 @@ class CategoricalCrossEntropy(Node):
     """
 
     def forward(self, logits: Array, Y: Array) -> Array:
-        logits, Y = xp.asarray(logits), xp.asarray(Y)
+        logits, Y = np.asarray(logits), np.asarray(Y)
         if logits.ndim != 2 or Y.shape != logits.shape:
             raise ValueError(
                 f"CategoricalCrossEntropy expects logits (N, K) and one-hot Y of the same shape, "
@@ -172,10 +173,10 @@ class CategoricalCrossEntropy(Node):
             )
         log_p = kernels.log_softmax(logits, axis=1)
         self.cache = (log_p, Y)
-        return -xp.sum(Y * log_p) / logits.shape[0]
+        return -np.sum(Y * log_p) / logits.shape[0]
 
     def backward(self, d_out: Array = 1.0) -> tuple[Array, Array]:
         log_p, Y = self._cached()
         n = log_p.shape[0]
-        d_logits = d_out * kernels.softmax_xent_grad(xp.exp(log_p), Y) / n
+        d_logits = d_out * kernels.softmax_xent_grad(np.exp(log_p), Y) / n
         return d_logits, -d_out * log_p / n

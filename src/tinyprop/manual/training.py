@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
-from ..backend import resolve_generator, xp
+import numpy as np
+
+from ..backend import resolve_generator
 from ._validation import (
     _labels,
     as_float_array,
@@ -33,7 +35,7 @@ def _batches(n: int, batch_size: int, desc: str, progress: bool):
 
 def _check_data(X: Array, Y: Array, name: str) -> tuple[Array, Array]:
     X = as_float_array(X, f"X_{name}")
-    Y = xp.asarray(Y)
+    Y = np.asarray(Y)
     if Y.ndim not in (1, 2):
         raise ValueError(
             f"Y_{name} must be integer labels (N,) or one-hot rows (N, classes), got shape "
@@ -99,7 +101,7 @@ def train_epoch(
         cost = cost_function.estimate(batch_labels, prediction)
         net.backward(cost_function.gradient(cost))
         net.update_parameters(learning_rate)
-        total += float(xp.mean(cost))
+        total += float(np.mean(cost))
         n_batches += 1
     return total / max(n_batches, 1)
 
@@ -117,7 +119,7 @@ def validate_epoch(
     for i in _batches(len(images), batch_size, f"validation, e={e}", progress):
         predictions = net.forward(images[i : i + batch_size])
         truth = label_indices(labels[i : i + batch_size])
-        n_correct += int(xp.sum(xp.argmax(predictions, axis=1) == truth))
+        n_correct += int(np.sum(np.argmax(predictions, axis=1) == truth))
         n_total += len(truth)
     return n_correct / max(n_total, 1)
 

@@ -6,7 +6,6 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..backend import xp
 from ..tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -66,7 +65,7 @@ def _convert_value(value, target):
     elif not isinstance(value, np.ndarray) and hasattr(value, "detach"):
         value = value.detach()  # e.g. a torch tensor that requires grad
     try:
-        arr = xp.asarray(value)
+        arr = np.asarray(value)
     except Exception as e:  # noqa: BLE001 - report any conversion failure
         return None, f"cannot convert a {type(value).__name__} to an array ({e})"
     if arr.shape != target.shape:

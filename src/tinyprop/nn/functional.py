@@ -22,7 +22,9 @@ from __future__ import annotations
 import numbers
 import warnings
 
-from ..backend import resolve_generator, xp
+import numpy as np
+
+from ..backend import resolve_generator
 from ..grad_mode import is_grad_enabled
 from ..ops import activation as _act
 from ..ops._util import float_arg
@@ -247,7 +249,7 @@ def dropout(
     if x._data.dtype.kind != "f":
         raise TypeError(f"dropout needs a floating-point input, got dtype {x.dtype}")
     if p == 1.0:
-        mask = xp.zeros(x.shape, dtype=x.dtype)
+        mask = np.zeros(x.shape, dtype=x.dtype)
     else:
         keep = resolve_generator(generator).random(x.shape) >= p
         mask = keep.astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))

@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from ..backend import get_default_dtype, resolve_generator, xp
+from ..backend import get_default_dtype, resolve_generator
 from ..ops.affine import LinearFunction
 from ..tensor import Tensor, as_tensor_data
 from . import init
@@ -60,9 +60,9 @@ class Linear(Module):
         self.in_features = check_size(in_features, "in_features", "Linear")
         self.out_features = check_size(out_features, "out_features", "Linear")
         dt = float_dtype(dtype, "Linear")
-        self.weight = Parameter(Tensor._wrap(xp.empty((out_features, in_features), dtype=dt)))
+        self.weight = Parameter(Tensor._wrap(np.empty((out_features, in_features), dtype=dt)))
         if bias:
-            self.bias = Parameter(Tensor._wrap(xp.empty((out_features,), dtype=dt)))
+            self.bias = Parameter(Tensor._wrap(np.empty((out_features,), dtype=dt)))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters(generator)

@@ -6,7 +6,6 @@ import numbers
 
 import numpy as np
 
-from ..backend import xp
 from ..ops.normalization import batch_norm, layer_norm
 from ..tensor import Tensor, as_tensor_data
 from . import init
@@ -68,18 +67,18 @@ class _BatchNorm(Module):
         dt = float_dtype(dtype, name)
         c = self.num_features
         if self.affine:
-            self.weight = Parameter(Tensor._wrap(xp.ones(c, dtype=dt)))
+            self.weight = Parameter(Tensor._wrap(np.ones(c, dtype=dt)))
             if bias:
-                self.bias = Parameter(Tensor._wrap(xp.zeros(c, dtype=dt)))
+                self.bias = Parameter(Tensor._wrap(np.zeros(c, dtype=dt)))
             else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if self.track_running_stats:
-            self.register_buffer("running_mean", Tensor._wrap(xp.zeros(c, dtype=dt)))
-            self.register_buffer("running_var", Tensor._wrap(xp.ones(c, dtype=dt)))
-            self.register_buffer("num_batches_tracked", Tensor._wrap(xp.zeros((), np.int64)))
+            self.register_buffer("running_mean", Tensor._wrap(np.zeros(c, dtype=dt)))
+            self.register_buffer("running_var", Tensor._wrap(np.ones(c, dtype=dt)))
+            self.register_buffer("num_batches_tracked", Tensor._wrap(np.zeros((), np.int64)))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -228,9 +227,9 @@ class LayerNorm(Module):
         self.elementwise_affine = bool(elementwise_affine)
         dt = float_dtype(dtype, "LayerNorm")
         if self.elementwise_affine:
-            self.weight = Parameter(Tensor._wrap(xp.ones(self.normalized_shape, dtype=dt)))
+            self.weight = Parameter(Tensor._wrap(np.ones(self.normalized_shape, dtype=dt)))
             if bias:
-                self.bias = Parameter(Tensor._wrap(xp.zeros(self.normalized_shape, dtype=dt)))
+                self.bias = Parameter(Tensor._wrap(np.zeros(self.normalized_shape, dtype=dt)))
             else:
                 self.register_parameter("bias", None)
         else:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..backend import get_default_dtype, xp
+import numpy as np
+
+from ..backend import get_default_dtype
 from ..tensor import Tensor, to_array
 
 
@@ -24,7 +26,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad: bool = True) -> None:
         if data is None:
-            arr = xp.empty((0,), dtype=get_default_dtype())
+            arr = np.empty((0,), dtype=get_default_dtype())
         elif isinstance(data, Tensor):
             arr = data._data
         else:

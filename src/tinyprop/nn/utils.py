@@ -7,7 +7,6 @@ import numbers
 
 import numpy as np
 
-from ..backend import xp
 from ..tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
@@ -68,13 +67,13 @@ def clip_grad_norm_(
         )
     grads = [p.grad._data for p in _params(parameters, what) if p.grad is not None]
     if not grads:
-        return Tensor._wrap(xp.zeros((), dtype=np.float32))
+        return Tensor._wrap(np.zeros((), dtype=np.float32))
     dtype = grads[0].dtype
     if math.isinf(norm_type):
-        total = float(max(float(xp.max(xp.abs(g))) if g.size else 0.0 for g in grads))
+        total = float(max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads))
     else:
         total = float(
-            sum(float(xp.sum(xp.abs(g.astype(np.float64)) ** norm_type)) for g in grads)
+            sum(float(np.sum(np.abs(g.astype(np.float64)) ** norm_type)) for g in grads)
             ** (1.0 / norm_type)
         )
     if error_if_nonfinite and not math.isfinite(total):
@@ -87,7 +86,7 @@ def clip_grad_norm_(
     if coef < 1.0:
         for g in grads:
             g *= coef
-    return Tensor._wrap(xp.asarray(total, dtype=dtype))
+    return Tensor._wrap(np.asarray(total, dtype=dtype))
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
@@ -106,7 +105,7 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
         raise ValueError(f"{what}: clip_value must be >= 0, got {clip_value}")
     for p in _params(parameters, what):
         if p.grad is not None:
-            xp.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
 
 
 def parameters_to_vector(parameters) -> Tensor:
@@ -118,8 +117,8 @@ def parameters_to_vector(parameters) -> Tensor:
     """
     params = _params(parameters, "parameters_to_vector")
     if not params:
-        return Tensor._wrap(xp.zeros((0,), dtype=np.float32))
-    return Tensor._wrap(xp.concatenate([p._data.reshape(-1) for p in params]))
+        return Tensor._wrap(np.zeros((0,), dtype=np.float32))
+    return Tensor._wrap(np.concatenate([p._data.reshape(-1) for p in params]))
 
 
 def vector_to_parameters(vec, parameters) -> None:

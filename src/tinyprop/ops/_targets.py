@@ -9,7 +9,6 @@ import numbers
 import numpy as np
 
 from .. import kernels
-from ..backend import xp
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from ._util import as_tensor_arg
@@ -110,7 +109,7 @@ def rows(x):
     axes = (0,) + tuple(range(2, x.ndim)) + (1,)
     if isinstance(x, Tensor):
         return x.permute(*axes).reshape(-1, c)
-    return xp.transpose(x, axes).reshape(-1, c)
+    return np.transpose(x, axes).reshape(-1, c)
 
 
 def unrows(out, x, reduction):

@@ -8,7 +8,6 @@ import math
 import numpy as np
 
 from .. import kernels
-from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
 from ._util import as_tensor_arg, cast_result, float_arg, normalize_axes
@@ -17,7 +16,7 @@ from ._util import as_tensor_arg, cast_result, float_arg, normalize_axes
 class Tanh(Function):
     @staticmethod
     def forward(ctx, a):
-        out = xp.tanh(a)
+        out = np.tanh(a)
         ctx.save_for_backward(out)
         return out
 
@@ -53,7 +52,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved
-        return xp.where(out <= 0, xp.zeros((), g.dtype), g)
+        return np.where(out <= 0, np.zeros((), g.dtype), g)
 
 
 class LeakyReLU(Function):
@@ -61,12 +60,12 @@ class LeakyReLU(Function):
     def forward(ctx, a, slope):
         ctx.save_for_backward(a)
         ctx.slope = slope
-        return xp.where(a > 0, a, a * slope)
+        return np.where(a > 0, a, a * slope)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved
-        return xp.where(a > 0, g, g * ctx.slope), None
+        return np.where(a > 0, g, g * ctx.slope), None
 
 
 class ELU(Function):
@@ -74,8 +73,8 @@ class ELU(Function):
 
     @staticmethod
     def forward(ctx, a, alpha):
-        neg = alpha * xp.expm1(xp.minimum(a, 0))
-        out = xp.where(a > 0, a, neg)
+        neg = alpha * np.expm1(np.minimum(a, 0))
+        out = np.where(a > 0, a, neg)
         ctx.save_for_backward(a, out)
         ctx.alpha = alpha
         return out
@@ -83,7 +82,7 @@ class ELU(Function):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved
-        return xp.where(a <= 0, g * (out + ctx.alpha), g), None  # NaN passes, as in PyTorch
+        return np.where(a <= 0, g * (out + ctx.alpha), g), None  # NaN passes, as in PyTorch
 
 
 _erf = None
@@ -111,7 +110,7 @@ class GELU(Function):
         ctx.approximate = approximate
         if approximate == "tanh":
             k = math.sqrt(2 / math.pi)
-            t = xp.tanh(k * (a + 0.044715 * a**3))
+            t = np.tanh(k * (a + 0.044715 * a**3))
             ctx.t = t
             return 0.5 * a * (1 + t)
         cdf = 0.5 * (1 + _erf_fn()(a / math.sqrt(2)).astype(a.dtype))
@@ -126,7 +125,7 @@ class GELU(Function):
             t = ctx.t
             dt = (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
             return g * (0.5 * (1 + t) + 0.5 * a * dt), None
-        pdf = xp.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+        pdf = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
         return g * (ctx.cdf + a * pdf), None
 
 
@@ -138,13 +137,13 @@ class Softplus(Function):
         ctx.save_for_backward(a)
         ctx.beta, ctx.threshold = beta, threshold
         z = a * beta
-        return xp.where(z > threshold, a, kernels.softplus(z) / beta)
+        return np.where(z > threshold, a, kernels.softplus(z) / beta)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved
         z = a * ctx.beta
-        return xp.where(z > ctx.threshold, g, g * kernels.sigmoid(z)), None, None
+        return np.where(z > ctx.threshold, g, g * kernels.sigmoid(z)), None, None
 
 
 class Softmax(Function):
@@ -172,7 +171,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved
-        return g - xp.exp(out) * xp.sum(g, axis=ctx.axis, keepdims=True), None
+        return g - np.exp(out) * np.sum(g, axis=ctx.axis, keepdims=True), None
 
 
 # ---- public functions -----------------------------------------------------------

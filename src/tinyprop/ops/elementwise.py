@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor, as_tensor_data
 from ._util import _kind, as_tensor_arg, binary, float_arg, pair
@@ -19,7 +18,7 @@ class Exp(Function):
     @staticmethod
     def forward(ctx, a):
         with np.errstate(over="ignore"):  # overflow gives inf silently, as in PyTorch
-            out = xp.exp(a)
+            out = np.exp(a)
         ctx.save_for_backward(out)
         return out
 
@@ -34,7 +33,7 @@ class Log(Function):
     def forward(ctx, a):
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return xp.log(a)
+            return np.log(a)
 
     @staticmethod
     def backward(ctx, g):
@@ -47,7 +46,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
-            out = xp.sqrt(a)
+            out = np.sqrt(a)
         ctx.save_for_backward(out)
         return out
 
@@ -64,13 +63,13 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return xp.abs(a)
+        return np.abs(a)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved
-        s = xp.sign(a)
-        return g * xp.where(s == s, s, 0)  # sgn(NaN) is 0, as in PyTorch
+        s = np.sign(a)
+        return g * np.where(s == s, s, 0)  # sgn(NaN) is 0, as in PyTorch
 
 
 class Clip(Function):
@@ -81,14 +80,14 @@ class Clip(Function):
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a, lo, hi)
-        out = a if lo is None else xp.maximum(a, lo)
-        return out if hi is None else xp.minimum(out, hi)
+        out = a if lo is None else np.maximum(a, lo)
+        return out if hi is None else np.minimum(out, hi)
 
     @staticmethod
     def backward(ctx, g):
         a, lo, hi = ctx.saved
         _, n_lo, n_hi = ctx.needs_input_grad
-        zero = xp.zeros((), dtype=g.dtype)
+        zero = np.zeros((), dtype=g.dtype)
         mask = True
         if lo is not None:
             mask = a >= lo
@@ -97,19 +96,19 @@ class Clip(Function):
         g_lo = g_hi = None
         if n_lo:
             below = a < lo if hi is None else (a < lo) & (lo < hi)
-            g_lo = xp.where(below, g, zero)
+            g_lo = np.where(below, g, zero)
         if n_hi:
             above = a > hi if lo is None else (a > hi) | (hi < lo)
-            g_hi = xp.where(above, g, zero)
-        return xp.where(mask, g, zero), g_lo, g_hi
+            g_hi = np.where(above, g, zero)
+        return np.where(mask, g, zero), g_lo, g_hi
 
 
 def _extreme_grads(g, a, b, a_loses, b_loses):
     """PyTorch's gradients of maximum/minimum: a tie splits the gradient in half, the
     losing side gets 0, and where a NaN makes the comparison false both sides get it all."""
-    zero = xp.zeros((), g.dtype)
-    g = xp.where(a == b, g / 2, g)
-    return xp.where(a_loses, zero, g), xp.where(b_loses, zero, g)
+    zero = np.zeros((), g.dtype)
+    g = np.where(a == b, g / 2, g)
+    return np.where(a_loses, zero, g), np.where(b_loses, zero, g)
 
 
 class Maximum(Function):
@@ -118,7 +117,7 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return xp.maximum(a, b)
+        return np.maximum(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -132,7 +131,7 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return xp.minimum(a, b)
+        return np.minimum(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -144,15 +143,15 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.save_for_backward(cond)
-        return xp.where(cond, a, b)
+        return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
         (cond,) = ctx.saved
         _, na, nb = ctx.needs_input_grad
-        zero = xp.zeros((), dtype=g.dtype)
-        return None, (xp.where(cond, g, zero) if na else None), (
-            xp.where(cond, zero, g) if nb else None
+        zero = np.zeros((), dtype=g.dtype)
+        return None, (np.where(cond, g, zero) if na else None), (
+            np.where(cond, zero, g) if nb else None
         )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..backend import xp
+import numpy as np
+
 from ..function import Function
 from ..tensor import Tensor
 from ._util import as_tensor_arg
@@ -33,12 +34,12 @@ class MatMul(Function):
             if na:
                 ga = g[..., None] * b
             if nb:
-                gb = (xp.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
+                gb = (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
             return ga, gb
         if na:
-            ga = g @ xp.swapaxes(b, -1, -2)
+            ga = g @ np.swapaxes(b, -1, -2)
         if nb:
-            gb = xp.swapaxes(a, -1, -2) @ g
+            gb = np.swapaxes(a, -1, -2) @ g
         return ga, gb
 
 

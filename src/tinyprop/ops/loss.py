@@ -19,7 +19,6 @@ import numbers
 import numpy as np
 
 from .. import kernels
-from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
 from ._reduction import REDUCTIONS, legacy_reduction, row_scale, safe_mean
@@ -72,8 +71,8 @@ class CrossEntropyIndex(Function):
             return safe_mean(total, n) if reduction == "mean" else total
         logp = kernels.log_softmax(logits, axis=1)
         valid = target != ignore_index
-        safe = xp.where(valid, target, 0)
-        picked = logp[xp.arange(n), safe]
+        safe = np.where(valid, target, 0)
+        picked = logp[np.arange(n), safe]
         if weight is None:
             w_row = valid.astype(logits.dtype)
             smooth = -logp.sum(axis=1) / c * w_row if smoothing else None
@@ -100,16 +99,16 @@ class CrossEntropyIndex(Function):
         logp, safe, valid, w_row = ctx.saved
         n, c = logp.shape
         if ctx.reduction == "mean" and not valid.any():  # nothing counted: PyTorch's zeros
-            return xp.zeros_like(logp), None, None, None, None, None, None
+            return np.zeros_like(logp), None, None, None, None, None, None
         s = row_scale(g, ctx.reduction, ctx.denom)
         eps = ctx.smoothing
         # loss_i = -sum_c A_ic logp_ic  =>  dloss_i/dlogits = softmax_i * sum_c A_ic - A_i
-        coef = xp.zeros_like(logp)
-        coef[xp.arange(n), safe] = (1 - eps) * w_row
+        coef = np.zeros_like(logp)
+        coef[np.arange(n), safe] = (1 - eps) * w_row
         if eps:
-            wc = xp.ones(c, dtype=logp.dtype) if ctx.weight is None else ctx.weight
+            wc = np.ones(c, dtype=logp.dtype) if ctx.weight is None else ctx.weight
             coef += (eps / c) * wc * valid[:, None]
-        grad = kernels.softmax_xent_grad(xp.exp(logp), coef)
+        grad = kernels.softmax_xent_grad(np.exp(logp), coef)
         return grad * s, None, None, None, None, None, None
 
 
@@ -134,7 +133,7 @@ class CrossEntropyProb(Function):
     def backward(ctx, g):
         logp, coef = ctx.saved
         s = row_scale(g, ctx.reduction, ctx.n)
-        gl = kernels.softmax_xent_grad(xp.exp(logp), coef) * s
+        gl = kernels.softmax_xent_grad(np.exp(logp), coef) * s
         gt = None
         if ctx.needs_input_grad[1]:
             w = 1 if ctx.weight is None else ctx.weight
@@ -150,9 +149,9 @@ class NLLLoss(Function):
         n = logp.shape[0]
         check_labels(target, logp.shape[1], ignore_index, what)
         valid = target != ignore_index
-        safe = xp.where(valid, target, 0)
+        safe = np.where(valid, target, 0)
         w_row = valid.astype(logp.dtype) if weight is None else weight[safe] * valid
-        loss = -logp[xp.arange(n), safe] * w_row
+        loss = -logp[np.arange(n), safe] * w_row
         denom = w_row.sum()
         ctx.save_for_backward(safe, w_row)
         ctx.shape, ctx.reduction, ctx.denom = logp.shape, reduction, denom
@@ -164,11 +163,11 @@ class NLLLoss(Function):
     @staticmethod
     def backward(ctx, g):
         safe, w_row = ctx.saved
-        grad = xp.zeros(ctx.shape, dtype=w_row.dtype)
+        grad = np.zeros(ctx.shape, dtype=w_row.dtype)
         if ctx.reduction == "mean" and not ctx.counted:
             return grad, None, None, None, None, None
         s = row_scale(g, ctx.reduction, ctx.denom)
-        grad[xp.arange(ctx.shape[0]), safe] = -w_row
+        grad[np.arange(ctx.shape[0]), safe] = -w_row
         return grad * s, None, None, None, None, None
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
 from ._util import as_tensor_arg, axis_args, normalize_axes, pair
@@ -101,7 +100,7 @@ def _compare(op):
         a, b = pair(a, b)
         av = a._data if isinstance(a, Tensor) else a
         bv = b._data if isinstance(b, Tensor) else b
-        return Tensor._wrap(xp.asarray(op(av, bv)))
+        return Tensor._wrap(np.asarray(op(av, bv)))
 
     compare.__doc__ = (
         f"Element-wise ``{op.__name__}`` as a bool tensor (not differentiable).\n\n"
@@ -128,7 +127,7 @@ def isnan(a) -> Tensor:
     >>> tp.isnan(tp.tensor([1.0, float("nan")])).tolist()
     [False, True]
     """
-    return Tensor._wrap(xp.isnan(as_tensor_arg(a)._data))
+    return Tensor._wrap(np.isnan(as_tensor_arg(a)._data))
 
 
 def isfinite(a) -> Tensor:
@@ -138,7 +137,7 @@ def isfinite(a) -> Tensor:
     >>> tp.isfinite(tp.tensor([1.0, float("inf")])).tolist()
     [True, False]
     """
-    return Tensor._wrap(xp.isfinite(as_tensor_arg(a)._data))
+    return Tensor._wrap(np.isfinite(as_tensor_arg(a)._data))
 
 
 def _logical(name, fn, a, dim, keepdim, axis, keepdims, out):
@@ -147,7 +146,7 @@ def _logical(name, fn, a, dim, keepdim, axis, keepdims, out):
     a = as_tensor_arg(a)
     dim, keepdim = axis_args(dim, keepdim, axis, keepdims)
     axes = normalize_axes(dim, a.ndim)
-    res = xp.asarray(fn(a._data, axis=axes, keepdims=keepdim))
+    res = np.asarray(fn(a._data, axis=axes, keepdims=keepdim))
     # PyTorch keeps uint8 for uint8 input and gives bool otherwise
     return Tensor._wrap(res.astype(np.uint8) if a._data.dtype == np.uint8 else res)
 
@@ -159,7 +158,7 @@ def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None) -
     >>> tp.all(tp.tensor([[True, False], [True, True]]), dim=1).tolist()
     [False, True]
     """
-    return _logical("all", xp.all, input, dim, keepdim, axis, keepdims, out)
+    return _logical("all", np.all, input, dim, keepdim, axis, keepdims, out)
 
 
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None) -> Tensor:  # noqa: A001
@@ -169,7 +168,7 @@ def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None) -
     >>> tp.any(tp.tensor([False, True])).item()
     True
     """
-    return _logical("any", xp.any, input, dim, keepdim, axis, keepdims, out)
+    return _logical("any", np.any, input, dim, keepdim, axis, keepdims, out)
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002

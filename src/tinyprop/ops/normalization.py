@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numbers
 
-from ..backend import xp
+import numpy as np
+
 from ..function import Function
 from ..tensor import Tensor
 from .affine import checked_tensor
@@ -32,7 +33,7 @@ class Normalize(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, axes, eps, mean, var, batch_stats=True):
-        inv_std = 1.0 / xp.sqrt(var + eps)
+        inv_std = 1.0 / np.sqrt(var + eps)
         xhat = (x - mean) * inv_std
         out = xhat
         if weight is not None:
@@ -54,8 +55,8 @@ class Normalize(Function):
             if ctx.batch_stats:
                 gx = inv_std * (
                     h
-                    - xp.mean(h, axis=axes, keepdims=True)
-                    - xhat * xp.mean(h * xhat, axis=axes, keepdims=True)
+                    - np.mean(h, axis=axes, keepdims=True)
+                    - xhat * np.mean(h * xhat, axis=axes, keepdims=True)
                 )
             else:
                 gx = inv_std * h
@@ -160,9 +161,9 @@ def batch_norm(
                 f"{what}: expected more than 1 value per channel when training, got input "
                 f"of shape {tuple(x.shape)}; use a batch larger than 1 or call .eval()"
             )
-        mean = xp.mean(x._data, axis=axes, keepdims=True)
+        mean = np.mean(x._data, axis=axes, keepdims=True)
         d = x._data - mean
-        var = xp.mean(d * d, axis=axes, keepdims=True)
+        var = np.mean(d * d, axis=axes, keepdims=True)
         if running_mean is not None:
             rm, rv = running_mean._data, running_var._data
             rm *= 1.0 - momentum
@@ -207,8 +208,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     w = _param(weight, what, "weight", shape)
     b = _param(bias, what, "bias", shape)
     axes = tuple(range(x.ndim - k, x.ndim))
-    mean = xp.mean(x._data, axis=axes, keepdims=True)
+    mean = np.mean(x._data, axis=axes, keepdims=True)
     d = x._data - mean
-    var = xp.mean(d * d, axis=axes, keepdims=True)
+    var = np.mean(d * d, axis=axes, keepdims=True)
     return Normalize.apply(x, w, b, axes, eps, mean, var)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numbers
 
-from ..backend import xp
+import numpy as np
+
 from ..function import Function
 from ..tensor import Tensor
 from ._util import as_tensor_arg
@@ -28,19 +29,19 @@ class Pad(Function):
             crop = tuple(slice(max(-lo, 0), n - max(-hi, 0))
                          for (lo, hi), n in zip(widths, a.shape))
             grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-            return xp.pad(a[crop], grow, mode="constant", constant_values=value)
+            return np.pad(a[crop], grow, mode="constant", constant_values=value)
         ctx.index = index = [None if w == (0, 0) else _source_index(n, *w, mode)
                              for w, n in zip(widths, a.shape)]
         out = a
         for axis, idx in enumerate(index):
             if idx is not None:
-                out = xp.take(out, idx, axis=axis)
+                out = np.take(out, idx, axis=axis)
         return out
 
     @staticmethod
     def backward(ctx, g):
         if ctx.mode == "constant":  # input i sits at output i + before, where it survives
-            out = xp.zeros(ctx.in_shape, dtype=g.dtype)
+            out = np.zeros(ctx.in_shape, dtype=g.dtype)
             src, dst = [], []
             for (lo, _), n, m in zip(ctx.widths, ctx.in_shape, g.shape):
                 start, stop = max(0, -lo), min(n, m - lo)
@@ -56,8 +57,8 @@ class Pad(Function):
                 continue
             shape = list(g.shape)
             shape[axis] = ctx.in_shape[axis]
-            acc = xp.zeros(shape, dtype=g.dtype)
-            xp.add.at(acc, (slice(None),) * axis + (idx,), g)
+            acc = np.zeros(shape, dtype=g.dtype)
+            np.add.at(acc, (slice(None),) * axis + (idx,), g)
             g = acc
         return g, None, None, None
 
@@ -66,13 +67,13 @@ def _source_index(n: int, lo: int, hi: int, mode: str):
     """For each output position along one axis, the input position it copies."""
     if mode == "circular":  # crop, then wrap around the kept part
         start, length = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
-        j = xp.arange(length + max(lo, 0) + max(hi, 0))
+        j = np.arange(length + max(lo, 0) + max(hi, 0))
         return start + (j - max(lo, 0)) % length if length else j
-    p = xp.arange(n + lo + hi) - lo  # position in the input's coordinates
+    p = np.arange(n + lo + hi) - lo  # position in the input's coordinates
     if mode == "replicate":
-        return xp.clip(p, 0, n - 1)
-    p = xp.abs(p)  # reflect about the first element, then about the last
-    return xp.where(p > n - 1, 2 * (n - 1) - p, p)
+        return np.clip(p, 0, n - 1)
+    p = np.abs(p)  # reflect about the first element, then about the last
+    return np.where(p > n - 1, 2 * (n - 1) - p, p)
 
 
 # ---- public functions -----------------------------------------------------------

@@ -9,7 +9,6 @@ from collections import namedtuple
 import numpy as np
 
 from .. import kernels
-from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
 from ._util import (
@@ -52,7 +51,7 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, g):
         g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
-        return xp.broadcast_to(g, ctx.shape), None, None
+        return np.broadcast_to(g, ctx.shape), None, None
 
 
 class Mean(Function):
@@ -65,7 +64,7 @@ class Mean(Function):
     def backward(ctx, g):
         g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
         n = _count(ctx.shape, ctx.axes)
-        return xp.broadcast_to(g / builtins.max(n, 1), ctx.shape), None, None
+        return np.broadcast_to(g / builtins.max(n, 1), ctx.shape), None, None
 
 
 class Extreme(Function):
@@ -76,14 +75,14 @@ class Extreme(Function):
         out = op(a, axis=axes, keepdims=True)
         ctx.save_for_backward(a, out)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
-        return out if keepdims else xp.squeeze(out, axis=axes)
+        return out if keepdims else np.squeeze(out, axis=axes)
 
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved
         g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
         mask = a == out
-        count = xp.sum(mask, axis=ctx.axes, keepdims=True)
+        count = np.sum(mask, axis=ctx.axes, keepdims=True)
         return mask * (g / count), None, None, None
 
 
@@ -94,28 +93,28 @@ class ExtremeDim(Function):
     @staticmethod
     def forward(ctx, a, dim, keepdim, arg):
         idx = arg(a, axis=dim, keepdims=True)
-        out = xp.take_along_axis(a, idx, axis=dim)
+        out = np.take_along_axis(a, idx, axis=dim)
         ctx.shape, ctx.dim, ctx.keepdim, ctx.idx = a.shape, dim, keepdim, idx
-        return out if keepdim else xp.squeeze(out, axis=dim)
+        return out if keepdim else np.squeeze(out, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
         if not ctx.keepdim:
-            g = xp.expand_dims(g, ctx.dim)
-        out = xp.zeros(ctx.shape, dtype=g.dtype)
-        xp.put_along_axis(out, ctx.idx, g, axis=ctx.dim)
+            g = np.expand_dims(g, ctx.dim)
+        out = np.zeros(ctx.shape, dtype=g.dtype)
+        np.put_along_axis(out, ctx.idx, g, axis=ctx.dim)
         return out, None, None, None
 
 
 class Var(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdims, correction):
-        mean = xp.mean(a, axis=axes, keepdims=True)
+        mean = np.mean(a, axis=axes, keepdims=True)
         d = a - mean
         n = _count(a.shape, axes)
         denom = builtins.max(n - correction, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = xp.sum(d * d, axis=axes, keepdims=keepdims) / denom
+            out = np.sum(d * d, axis=axes, keepdims=keepdims) / denom
         ctx.save_for_backward(d)
         ctx.shape, ctx.axes, ctx.keepdims, ctx.denom = a.shape, axes, keepdims, denom
         return out
@@ -133,9 +132,9 @@ class Std(Function):
     def forward(ctx, a, axes, keepdims, correction):
         v = Var.forward(ctx, a, axes, True, correction)
         with np.errstate(invalid="ignore"):
-            out = xp.sqrt(v)
+            out = np.sqrt(v)
         ctx.out, ctx.keepdims = out, keepdims
-        return out if keepdims else xp.squeeze(out, axis=axes)
+        return out if keepdims else np.squeeze(out, axis=axes)
 
     @staticmethod
     def backward(ctx, g):
@@ -143,7 +142,7 @@ class Std(Function):
         g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
         out = ctx.out
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = xp.where(out > 0, g / (ctx.denom * out), 0)
+            scale = np.where(out > 0, g / (ctx.denom * out), 0)
         return scale * d, None, None, None
 
 
@@ -152,18 +151,18 @@ class LogSumExp(Function):
     def forward(ctx, a, axes, keepdims):
         if a.size == 0:  # the log of an empty sum: -inf (PyTorch's answer)
             kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
-            out = xp.full(kept, -np.inf, dtype=a.dtype)
+            out = np.full(kept, -np.inf, dtype=a.dtype)
         else:
             out = kernels.logsumexp(a, axis=axes, keepdims=True)
         ctx.save_for_backward(a, out)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
-        return out if keepdims else xp.squeeze(out, axis=axes)
+        return out if keepdims else np.squeeze(out, axis=axes)
 
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved
         g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
-        return g * xp.exp(a - out), None, None
+        return g * np.exp(a - out), None, None
 
 
 # ---- public functions -----------------------------------------------------------
@@ -248,7 +247,7 @@ def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A
     """
     from .elementwise import maximum
 
-    return _extreme("max", input, dim, keepdim, axis, keepdims, xp.max, xp.argmax, maximum)
+    return _extreme("max", input, dim, keepdim, axis, keepdims, np.max, np.argmax, maximum)
 
 
 def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
@@ -262,7 +261,7 @@ def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A
     """
     from .elementwise import minimum
 
-    return _extreme("min", input, dim, keepdim, axis, keepdims, xp.min, xp.argmin, minimum)
+    return _extreme("min", input, dim, keepdim, axis, keepdims, np.min, np.argmin, minimum)
 
 
 def _check_nonempty(name, a, axes):
@@ -280,7 +279,7 @@ def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """
     a, axes, keepdim = _prep(input, dim, keepdim, axis, keepdims)
     _check_nonempty("amax", a, axes)
-    return Extreme.apply(a, axes, keepdim, xp.max)
+    return Extreme.apply(a, axes, keepdim, np.max)
 
 
 def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
@@ -292,7 +291,7 @@ def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """
     a, axes, keepdim = _prep(input, dim, keepdim, axis, keepdims)
     _check_nonempty("amin", a, axes)
-    return Extreme.apply(a, axes, keepdim, xp.min)
+    return Extreme.apply(a, axes, keepdim, np.min)
 
 
 def _var_args(dim, unbiased, keepdim, correction):
@@ -379,7 +378,7 @@ def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tenso
     >>> tp.argmax(tp.tensor([[1.0, 5.0], [7.0, 0.0]]), dim=1).tolist()
     [1, 0]
     """
-    return _arg("argmax", xp.argmax, input, dim, keepdim, axis, keepdims)
+    return _arg("argmax", np.argmax, input, dim, keepdim, axis, keepdims)
 
 
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
@@ -389,4 +388,4 @@ def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tenso
     >>> tp.argmin(tp.tensor([3.0, 1.0, 2.0])).item()
     1
     """
-    return _arg("argmin", xp.argmin, input, dim, keepdim, axis, keepdims)
+    return _arg("argmin", np.argmin, input, dim, keepdim, axis, keepdims)

@@ -13,7 +13,6 @@ import numbers
 import numpy as np
 
 from .. import kernels
-from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
 from ._reduction import check_reduction, legacy_reduction, reduce_loss
@@ -45,8 +44,8 @@ class HuberLoss(Function):
     @staticmethod
     def forward(ctx, a, b, delta, reduction, scale=1.0):
         d = a - b
-        ad = xp.abs(d)
-        loss = xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
+        ad = np.abs(d)
+        loss = np.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
         if scale != 1.0:
             loss = loss / scale
         ctx.save_for_backward(d)
@@ -60,7 +59,7 @@ class HuberLoss(Function):
             g = g / max(d.size, 1)
         if ctx.scale != 1.0:
             g = g / ctx.scale
-        gd = g * xp.clip(d, -ctx.delta, ctx.delta)
+        gd = g * np.clip(d, -ctx.delta, ctx.delta)
         return gd, (-gd if ctx.needs_input_grad[1] else None), None, None, None
 
 

@@ -8,7 +8,6 @@ import numbers
 
 import numpy as np
 
-from ..backend import xp
 from ..function import Function
 from ..tensor import Tensor
 from ._util import as_tensor_arg, normalize_axes
@@ -29,17 +28,17 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, a, axes):
         ctx.axes = axes
-        return xp.transpose(a, axes)
+        return np.transpose(a, axes)
 
     @staticmethod
     def backward(ctx, g):
-        return xp.transpose(g, np.argsort(ctx.axes)), None
+        return np.transpose(g, np.argsort(ctx.axes)), None
 
 
 class BroadcastTo(Function):
     @staticmethod
     def forward(ctx, a, shape):
-        return xp.broadcast_to(a, shape)
+        return np.broadcast_to(a, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -65,11 +64,11 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, g):
-        out = xp.zeros(ctx.shape, dtype=g.dtype)
+        out = np.zeros(ctx.shape, dtype=g.dtype)
         if _is_basic(ctx.index):
             out[ctx.index] = g
         else:
-            xp.add.at(out, ctx.index, g)
+            np.add.at(out, ctx.index, g)
         return out, None
 
 
@@ -78,22 +77,22 @@ class Concatenate(Function):
     def forward(ctx, *arrays, axis):
         ctx.axis = axis
         ctx.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
-        return xp.concatenate(arrays, axis=axis)
+        return np.concatenate(arrays, axis=axis)
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(xp.split(g, ctx.splits, axis=ctx.axis))
+        return tuple(np.split(g, ctx.splits, axis=ctx.axis))
 
 
 class Stack(Function):
     @staticmethod
     def forward(ctx, *arrays, axis):
         ctx.axis = axis
-        return xp.stack(arrays, axis=axis)
+        return np.stack(arrays, axis=axis)
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(xp.moveaxis(g, ctx.axis, 0))
+        return tuple(np.moveaxis(g, ctx.axis, 0))
 
 
 def _shape_arg(shape):

@@ -9,7 +9,6 @@ from numbers import Integral
 
 import numpy as np
 
-from ..backend import xp
 from ..tensor import Tensor
 
 
@@ -160,7 +159,7 @@ class StateDictMixin:
                 v = v._data
             if isinstance(v, np.generic):
                 v = v.item()
-            if isinstance(v, (np.ndarray, xp.ndarray)):
+            if isinstance(v, (np.ndarray, np.ndarray)):
                 arr = np.asarray(v)
                 if arr.ndim == 0 and name not in self._state_arrays:
                     out[name] = arr.item()
@@ -172,7 +171,7 @@ class StateDictMixin:
                         "that was saved"
                     )
                 dtype = p._data.dtype if arr.dtype.kind == "f" else arr.dtype
-                out[name] = xp.array(arr, dtype=dtype, copy=True)
+                out[name] = np.array(arr, dtype=dtype, copy=True)
             elif v is None or isinstance(v, (bool, int, float)):
                 out[name] = v
             else:
@@ -191,7 +190,7 @@ class StateDictMixin:
             if k == "step":
                 ok = isinstance(v, (int, float)) and not isinstance(v, bool)
             elif k in self._state_arrays:
-                ok = isinstance(v, xp.ndarray) or (v is None and k not in required)
+                ok = isinstance(v, np.ndarray) or (v is None and k not in required)
             else:
                 continue
             if not ok:

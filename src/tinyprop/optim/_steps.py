@@ -7,19 +7,19 @@ take it as an input, too). Scaling by exactly 1 is skipped: it changes no bit.
 
 from __future__ import annotations
 
-from ..backend import xp
+import numpy as np
 
 
 def lerp_(start, end, weight: float, tmp) -> None:
     """``start += weight * (end - start)`` in place, rounded as PyTorch's ``lerp_``
     (which switches to ``end - (1 - weight) * (end - start)`` for weight >= 0.5)."""
-    xp.subtract(end, start, out=tmp)
+    np.subtract(end, start, out=tmp)
     if weight < 0.5:
         tmp *= weight
         start += tmp
     else:
         tmp *= 1.0 - weight
-        xp.subtract(end, tmp, out=start)
+        np.subtract(end, tmp, out=start)
 
 
 def _mul_add_(buf, decay: float, x, weight: float, tmp):
@@ -28,7 +28,7 @@ def _mul_add_(buf, decay: float, x, weight: float, tmp):
     if decay != 1.0:
         buf *= decay
     if weight != 1.0:
-        x = xp.multiply(x, weight, out=tmp)
+        x = np.multiply(x, weight, out=tmp)
     buf += x
     return buf
 
@@ -38,31 +38,31 @@ def _mul_add_sq_(v, decay: float, g, weight: float, tmp):
     value=weight)``); returns ``v``."""
     if decay != 1.0:
         v *= decay
-    return _mul_add_(v, 1.0, xp.square(g, out=tmp), weight, tmp)
+    return _mul_add_(v, 1.0, np.square(g, out=tmp), weight, tmp)
 
 
 def _add_scaled(x, y, alpha: float, out):
     """``x + alpha * y`` into ``out``, which must not be ``x`` (torch: ``x.add(y,
     alpha=alpha)``); returns ``out``."""
-    xp.multiply(y, alpha, out=out)
+    np.multiply(y, alpha, out=out)
     out += x
     return out
 
 
 def _sub_scaled_(p, x, lr: float, tmp) -> None:
     """``p -= lr * x`` in place (torch: ``p.add_(x, alpha=-lr)``); ``x`` may be ``tmp``."""
-    xp.multiply(x, lr, out=tmp)
+    np.multiply(x, lr, out=tmp)
     p -= tmp
 
 
 def _div_sqrt(x, sq, eps: float, out, scale: float = 1.0):
     """``x / (sqrt(sq) / scale + eps)`` into ``out``, which may be ``sq`` but not ``x``;
     returns ``out`` (torch: ``denom = (sq.sqrt() / scale).add_(eps)``, then ``x / denom``)."""
-    xp.sqrt(sq, out=out)
+    np.sqrt(sq, out=out)
     if scale != 1.0:
         out /= scale
     out += eps
-    return xp.divide(x, out, out=out)
+    return np.divide(x, out, out=out)
 
 
 def _buffer(state: dict, name: str, like, fill: float = 0.0):
@@ -70,5 +70,5 @@ def _buffer(state: dict, name: str, like, fill: float = 0.0):
     use (also when an option that needs it is switched on mid-run)."""
     buf = state.get(name)
     if buf is None:
-        buf = state[name] = xp.full_like(like, fill)
+        buf = state[name] = np.full_like(like, fill)
     return buf

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..backend import xp
+import numpy as np
+
 from ._steps import _buffer, _div_sqrt, _sub_scaled_
 from ._validate import check_bool, check_real
 from .optimizer import Optimizer
@@ -76,6 +77,6 @@ class Adagrad(Optimizer):
     def _update(self, p, g, state: dict, group: dict) -> None:
         tmp = self._tmp(p)
         s = _buffer(state, "sum", p, fill=group["initial_accumulator_value"])
-        s += xp.square(g, out=tmp)  # s = s + g²
+        s += np.square(g, out=tmp)  # s = s + g²
         lr = float(group["lr"]) / (1 + (state["step"] - 1) * float(group["lr_decay"]))
         _sub_scaled_(p, _div_sqrt(g, s, float(group["eps"]), tmp), lr, tmp)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..backend import xp
+import numpy as np
+
 from ._steps import _buffer, _div_sqrt, _mul_add_sq_, _sub_scaled_, lerp_
 from ._validate import check_bool, check_real
 from .optimizer import Optimizer
@@ -96,7 +97,7 @@ class Adam(Optimizer):
         _mul_add_sq_(v, beta2, g, 1.0 - beta2, tmp)  # v = β2 v + (1 - β2) g²
         if group["amsgrad"]:
             vmax = _buffer(state, "max_exp_avg_sq", p)
-            v = xp.maximum(vmax, v, out=vmax)  # v̂ = max(v̂, v)
+            v = np.maximum(vmax, v, out=vmax)  # v̂ = max(v̂, v)
         # θ = θ - lr / (1 - β1ᵗ) * m / (sqrt(v̂) / sqrt(1 - β2ᵗ) + eps)
         _div_sqrt(m, v, eps, tmp, scale=(1.0 - beta2**step) ** 0.5)
         _sub_scaled_(p, tmp, lr / (1.0 - beta1**step), tmp)

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..backend import xp
+import numpy as np
+
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 from ._state_dict import StateDictMixin
@@ -233,9 +234,9 @@ class Optimizer(StateDictMixin):
         parameter's own ``.grad``, is never written to."""
         out = self._scratch(p, 2)[0]
         if decay != 0:
-            xp.multiply(p, decay, out=out)
-            return (xp.subtract if maximize else xp.add)(out, g, out=out)
-        return xp.negative(g, out=out)
+            np.multiply(p, decay, out=out)
+            return (np.subtract if maximize else np.add)(out, g, out=out)
+        return np.negative(g, out=out)
 
     def _update(self, p, g, state: dict, group: dict) -> None:  # pragma: no cover - abstract
         """Change the parameter's array ``p`` in place from the effective gradient ``g``
@@ -261,7 +262,7 @@ class Optimizer(StateDictMixin):
         n = data.size
         buf = self._workspace.get(data.dtype)
         if buf is None or buf.size < n * k:
-            buf = xp.empty(n * k, dtype=data.dtype)
+            buf = np.empty(n * k, dtype=data.dtype)
             self._workspace[data.dtype] = buf
             cache.clear()
         shape = data.shape

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..backend import xp
+import numpy as np
+
 from ._steps import _buffer, _div_sqrt, _mul_add_, _mul_add_sq_, _sub_scaled_, lerp_
 from ._validate import check_bool, check_real
 from .optimizer import Optimizer
@@ -88,7 +89,7 @@ class RMSprop(Optimizer):
         if group["centered"]:
             g_avg = _buffer(state, "grad_avg", p)
             lerp_(g_avg, g, 1.0 - alpha, tmp)  # ḡ = α ḡ + (1 - α) g
-            v = xp.subtract(v, xp.square(g_avg, out=tmp), out=tmp)  # v - ḡ²
+            v = np.subtract(v, np.square(g_avg, out=tmp), out=tmp)  # v - ḡ²
         scaled = _div_sqrt(g, v, float(group["eps"]), tmp)  # g / (sqrt(v) + eps)
         if momentum > 0:  # b = momentum * b + g / (sqrt(v) + eps)
             scaled = _mul_add_(_buffer(state, "momentum_buffer", p), momentum, scaled, 1.0, tmp)

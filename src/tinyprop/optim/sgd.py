@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..backend import xp
+import numpy as np
+
 from ._steps import _add_scaled, _mul_add_, _sub_scaled_
 from ._validate import check_bool, check_real
 from .optimizer import Optimizer
@@ -80,7 +81,7 @@ class SGD(Optimizer):
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:  # first step: b = g
-                buf = state["momentum_buffer"] = xp.array(g, dtype=p.dtype, copy=True)
+                buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype, copy=True)
             else:  # b = momentum * b + (1 - dampening) * g
                 _mul_add_(buf, momentum, g, 1.0 - float(group["dampening"]), tmp)
             g = _add_scaled(g, buf, momentum, tmp) if group["nesterov"] else buf
