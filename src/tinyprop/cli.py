@@ -1,8 +1,15 @@
 """The ``tinyprop`` command: thin argument parsing over the library.
 
-Errors in what the user gave (options, files, run directories) print one line on stderr
-and exit with code 2; ``--debug`` shows the traceback. Ctrl-C during training stops after
-the current batch, writes the checkpoint and summary, and exits 130.
+Errors in what the user gave (options, files, run directories, data) print one line on
+stderr and exit with code 2; ``--debug`` shows the traceback. Those are exactly the
+library's error family (:class:`tinyprop.errors.TinypropError`: bad options, data,
+checkpoints, run directories, a diverged run), argparse's usage errors (raised here as a
+family member, :class:`UsageError`) and ``OSError`` (a path the system refused: missing,
+unreadable, not a directory, disk full). Anything else is a bug in tinyprop: it keeps its
+traceback and the command adds one line asking to report it.
+
+Ctrl-C during training stops after the current batch, writes the checkpoint and summary,
+and exits 130.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import json
 import sys
 
 from . import __version__
+from .errors import ConfigError, TinypropError
 
 COMMANDS = {
     "train": "train a model and write a run directory",
@@ -23,8 +31,8 @@ COMMANDS = {
 }
 
 
-class UsageError(ValueError):
-    """Bad command-line usage."""
+class UsageError(ConfigError):
+    """Bad command-line usage (argparse's errors: an unknown option, a bad value)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -151,7 +159,7 @@ def _emit(args, obj, human: str) -> None:
 
 
 def cmd_train(args) -> int:
-    from .train import ConfigError, TrainConfig, load_toml, resume_run, train_run
+    from .train import TrainConfig, load_toml, resume_run, train_run
 
     stream = sys.stderr if args.json else sys.stdout
     options = {}
@@ -189,31 +197,10 @@ def _summary_text(s: dict) -> str:
     return "\n".join(lines)
 
 
-def _load_run(run_dir, data=None, data_dir=None):
-    from .io import load
-    from .train import Run, RunError, read_run_config
-
-    cfg = read_run_config(run_dir)
-    if data is not None:
-        cfg.data = data
-    if data_dir is not None:
-        cfg.data_dir = data_dir
-    run = Run(cfg, verbose=False)
-    from pathlib import Path
-
-    weights = Path(run_dir) / "model.safetensors"
-    if not weights.is_file():
-        raise RunError(f"{run_dir} has no model.safetensors; did the run finish?")
-    state = run.engine.state_dict()
-    state["model"] = load(weights)
-    run.engine.load_state_dict(state)
-    return run
-
-
 def cmd_evaluate(args) -> int:
-    from .train import evaluate
+    from .train import evaluate, load_run
 
-    run = _load_run(args.run_dir, args.data, args.data_dir)
+    run = load_run(args.run_dir, data=args.data, data_dir=args.data_dir)
     d = run.data
     result = {"run_dir": args.run_dir, "data": run.cfg.data}
     for split in ("train", "val", "test"):
@@ -228,9 +215,10 @@ def cmd_evaluate(args) -> int:
 
 def cmd_predict(args) -> int:
     from .predict import load_inputs
+    from .train import load_run
     from .train.run import _softmax
 
-    run = _load_run(args.run_dir)
+    run = load_run(args.run_dir)
     X, names = load_inputs(args.inputs, run.data)
     probs = _softmax(run.engine.predict_logits(X))
     classes = run.data.classes
@@ -269,13 +257,19 @@ def cmd_gradcheck(args) -> int:
 
 
 def cmd_graph(args) -> int:
+    from pathlib import Path
+
     import numpy as np
 
     from . import viz
+    from ._validate import check_choice
     from .ops.loss import cross_entropy
     from .tensor import Tensor
     from .train import Run, TrainConfig
+    from .viz.graph import RENDER_FORMATS
 
+    check_choice(Path(args.out).suffix.lower().lstrip("."), "the --out suffix", RENDER_FORMATS,
+                 fix="name a .dot, .svg or .png file, e.g. --out graph.svg")
     options = {k: getattr(args, k) for k in ("data", "data_dir", "model", "hidden",
                                              "activation", "batch_size")
                if getattr(args, k) is not None}
@@ -296,7 +290,36 @@ def cmd_graph(args) -> int:
 HANDLERS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
             "datasets": cmd_datasets, "gradcheck": cmd_gradcheck, "graph": cmd_graph}
 
-USER_ERRORS = (ValueError, TypeError, OSError, KeyError, RuntimeError)
+USER_ERRORS = (TinypropError, OSError)
+"""What the command reports as one line and exit 2: the library's error family (argparse's
+usage errors are :class:`UsageError`, one of it) and a path the system refused."""
+
+BUG_NOTE = ("tinyprop: this is a bug in tinyprop; please report it with the traceback above "
+            "(see 'Reporting a problem' in docs/guarantees.md)")
+
+
+def _is_user_error(e: BaseException) -> bool:
+    if isinstance(e, USER_ERRORS):
+        return True
+    from .anomaly import AnomalyError  # a FloatingPointError, not (yet) in the family
+
+    if isinstance(e, AnomalyError):
+        return True
+    graph = sys.modules.get("tinyprop.viz.graph")  # only raised once viz.graph is loaded
+    return graph is not None and isinstance(e, graph.GraphvizNotFoundError)
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _report_bug(e: BaseException) -> None:
+    """Ask for a report: a note printed under the traceback (Python 3.11+), or a line."""
+    if hasattr(e, "add_note"):
+        e.add_note(BUG_NOTE)
+    else:  # pragma: no cover - Python 3.10 prints the line before the traceback
+        print(BUG_NOTE.replace("the traceback above", "the traceback below"), file=sys.stderr)
 
 
 def main(argv=None) -> int:
@@ -315,16 +338,13 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("tinyprop: interrupted", file=sys.stderr)
         return 130
-    except USER_ERRORS as e:
+    except Exception as e:
+        if not _is_user_error(e):
+            _report_bug(e)
+            raise
         if debug:
             raise
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        print(f"tinyprop: error: {msg}", file=sys.stderr)
-        return 2
-    except FloatingPointError as e:
-        if debug:
-            raise
-        print(f"tinyprop: error: {e}", file=sys.stderr)
+        print(f"tinyprop: error: {_one_line(e)}", file=sys.stderr)
         return 2
 
 

@@ -68,8 +68,9 @@ def test_spiral_classes_and_val_split() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "pattern"),
     [
-        ({"noise": -0.1}, ValueError, "noise must be a finite float >= 0"),
-        ({"noise": "x"}, TypeError, "noise must be a float"),
+        ({"noise": -0.1}, ValueError, "noise must be >= 0, got -0.1"),
+        ({"noise": float("nan")}, ValueError, "noise must be a finite number >= 0, got nan"),
+        ({"noise": "x"}, TypeError, r"noise must be a real number >= 0, got 'x' \(str\)"),
         ({"n_train": 0}, ValueError, "n_train must be >= 1"),
         ({"seed": 1.5}, TypeError, "seed must be an int"),
         ({"val_size": 1.0}, ValueError, r"val_size as a fraction must be in \[0, 1\)"),

@@ -135,7 +135,7 @@ def _(env):
     cfg = env.tmp / "c.toml"
     cfg.write_text('lr = "fast"\n')
     return Cli(
-        ["train", "--config", str(cfg), "--no-progress"], ("positive number",), ("got fast",)
+        ["train", "--config", str(cfg), "--no-progress"], ("positive number",), ("got 'fast'",)
     )
 
 

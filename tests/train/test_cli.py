@@ -316,6 +316,60 @@ def test_debug_shows_traceback():
     assert proc.returncode != 0 and "Traceback" in proc.stderr
 
 
+BUGS = [ZeroDivisionError("division by zero"), KeyError("status"), TypeError("internal"),
+        RuntimeError("internal"), ValueError("internal")]
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=[type(b).__name__ for b in BUGS])
+def test_an_internal_bug_keeps_its_traceback(bug, tmp_path, monkeypatch, capsys):
+    """Only the error family (and OSError) is a user error; a plain exception from inside
+    the library is a bug: it propagates, with a note asking to report it."""
+    import tinyprop.train
+
+    def broken(*args, **kwargs):
+        raise bug
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tinyprop.train, "train_run", broken)
+    with pytest.raises(type(bug)) as info:
+        main(["train", "--epochs", "1", "--no-progress"])
+    assert info.value is bug
+    _, err = capsys.readouterr()
+    assert "tinyprop: error:" not in err
+    if sys.version_info >= (3, 11):
+        assert any("this is a bug in tinyprop" in n for n in info.value.__notes__)
+    else:  # pragma: no cover
+        assert "this is a bug in tinyprop" in err
+
+
+def test_an_internal_bug_in_a_real_process(tmp_path):
+    code = (
+        "import sys\n"
+        "import tinyprop.train as t\n"
+        "def broken(*args, **kwargs):\n"
+        "    return {}['status']  # a real bug: KeyError\n"
+        "t.train_run = broken\n"
+        "from tinyprop.cli import main\n"
+        "sys.exit(main(['train', '--epochs', '1', '--no-progress']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode not in (0, 2), proc.stderr
+    assert "Traceback" in proc.stderr and "KeyError: 'status'" in proc.stderr
+    assert "tinyprop: error:" not in proc.stderr and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert sum("this is a bug in tinyprop; please report it" in line for line in lines) == 1
+    if sys.version_info >= (3, 11):  # the note comes after the traceback
+        assert "this is a bug in tinyprop" in lines[-1]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_user_errors_with_debug_are_not_called_bugs(capsys):
+    with pytest.raises(ValueError) as info:
+        main(["train", "--lr", "-1", "--debug"])
+    assert not getattr(info.value, "__notes__", None)
+
+
 def test_divergence_names_epoch_and_batch(tmp_path, capsys):
     code, _, err = run_cli(["train", "--lr", "1e38", "--epochs", "2", "--no-progress",
                             "--no-plots", "--out", str(tmp_path / "d")], capsys)

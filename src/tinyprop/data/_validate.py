@@ -1,11 +1,15 @@
-"""Checks run at the data package's public entry points.
+"""Checks run at the data package's public entry points, on :mod:`tinyprop._validate`.
 
-Every error says what was expected, what was got and how to fix it.
+Every error says what was expected, what was got and how to fix it. Arguments follow the
+one policy (wrong type: ``TinypropTypeError``, wrong value: ``ConfigError``); array
+contents that do not fit (NaN, labels out of range) are ``DataError``; a wrong dtype is a
+``TinypropTypeError``.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +18,9 @@ from typing import BinaryIO
 import numpy as np
 
 from .._atomic import atomic_write as _atomic_write
+from .._validate import check_finite, check_float, check_int, type_error
 from ..backend import resolve_generator
+from ..errors import DataError, TinypropTypeError
 
 
 def check_generator(seed, name: str = "seed") -> np.random.Generator:
@@ -23,15 +29,11 @@ def check_generator(seed, name: str = "seed") -> np.random.Generator:
     >>> int(check_generator(0).integers(10)) == int(check_generator(0).integers(10))
     True
     """
-    if isinstance(seed, bool) or (
-        seed is not None and not isinstance(seed, (int, np.integer, np.random.Generator))
-    ):
-        raise TypeError(
-            f"{name} must be an int >= 0, a numpy.random.Generator or None, "
-            f"got {type(seed).__name__} {seed!r}; pass e.g. {name}=0"
-        )
-    if isinstance(seed, (int, np.integer)) and seed < 0:
-        raise ValueError(f"{name} must be >= 0, got {seed}; pass a non-negative int")
+    if seed is not None and not isinstance(seed, np.random.Generator):
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+            raise type_error(name, "an int >= 0, a numpy.random.Generator or None", seed,
+                             f"pass e.g. {name}=0")
+        check_int(seed, name, low=0, fix="pass a non-negative int")
     return resolve_generator(seed)
 
 
@@ -41,14 +43,7 @@ def check_positive_int(value, name: str, minimum: int = 1) -> int:
     >>> check_positive_int(3, "batch_size")
     3
     """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(
-            f"{name} must be an int >= {minimum}, got {type(value).__name__} {value!r}; "
-            f"pass e.g. {name}={max(minimum, 1)}"
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
+    return check_int(value, name, low=minimum, fix=f"pass e.g. {name}={max(minimum, 1)}")
 
 
 def check_count(value, name: str, n: int) -> int:
@@ -59,24 +54,18 @@ def check_count(value, name: str, n: int) -> int:
     """
     if value is None:
         return 0
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int count or a float fraction, got {value!r}")
-    if isinstance(value, (int, np.integer)):
-        if not 0 <= value <= n:
-            raise ValueError(
-                f"{name} must be a count between 0 and {n} (the samples available), "
-                f"got {value}; pass a smaller count or a fraction such as 0.2"
-            )
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        if not (math.isfinite(value) and 0.0 <= value < 1.0):
-            raise ValueError(
-                f"{name} as a fraction must be in [0, 1), got {value}; pass e.g. {name}=0.2"
-            )
-        return int(round(float(value) * n))
-    raise TypeError(
-        f"{name} must be an int count or a float fraction, got {type(value).__name__} {value!r}"
-    )
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise type_error(name, "an int count or a float fraction", value,
+                         f"pass e.g. {name}=0.2")
+    if isinstance(value, numbers.Integral):
+        return check_int(
+            value, name, low=0, high=n,
+            expected=f"a count between 0 and {n} (the samples available)",
+            fix="pass a smaller count or a fraction such as 0.2",
+        )
+    fraction = check_float(value, f"{name} as a fraction", low=0.0, high=1.0, closed="left",
+                           expected="in [0, 1)", fix=f"pass e.g. {name}=0.2")
+    return int(round(fraction * n))
 
 
 def check_numeric(X, name: str = "X") -> np.ndarray:
@@ -89,26 +78,19 @@ def check_numeric(X, name: str = "X") -> np.ndarray:
     """
     arr = np.asarray(X)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(
+        raise TinypropTypeError(
             f"{name} must be a numeric array (bool, int, uint or float), got dtype {arr.dtype}; "
             f"convert it with np.asarray({name}, dtype=np.float32)"
         )
     if arr.ndim == 0:
-        raise ValueError(f"{name} must have a sample axis, got a 0-d array; pass X.reshape(1, -1)")
+        raise DataError(f"{name} must have a sample axis, got a 0-d array; pass X.reshape(1, -1)")
     if arr.shape[0] == 0:
-        raise ValueError(f"{name} must hold at least one sample, got shape {tuple(arr.shape)}")
+        raise DataError(f"{name} must hold at least one sample, got shape {tuple(arr.shape)}")
     if arr.dtype.kind == "f":
         with np.errstate(over="ignore", invalid="ignore"):
             total = float(arr.sum(dtype=np.float64))
     if arr.dtype.kind == "f" and not math.isfinite(total):
-        n_nan = int(np.isnan(arr).sum())
-        n_inf = int(np.isinf(arr).sum())
-        if n_nan or n_inf:
-            bad = np.argwhere(~np.isfinite(arr))[0]
-            raise ValueError(
-                f"{name} must be finite, got {n_nan} NaN and {n_inf} infinite value(s) "
-                f"(first at index {tuple(int(i) for i in bad)}); remove or impute them first"
-            )
+        check_finite(arr, name)  # the exact scan, only when the sum is not finite
     return arr
 
 
@@ -120,25 +102,25 @@ def check_labels(y, name: str = "y", n_classes: int | None = None) -> np.ndarray
     """
     arr = np.asarray(y)
     if arr.ndim != 1:
-        raise ValueError(
+        raise DataError(
             f"{name} must be 1-D class indices, got shape {tuple(arr.shape)}; "
             "for one-hot targets use y.argmax(axis=1)"
         )
     if arr.dtype.kind == "f":
         if arr.size and not np.array_equal(arr, np.round(arr)):
-            raise ValueError(f"{name} must hold whole class indices, got non-integer floats")
+            raise DataError(f"{name} must hold whole class indices, got non-integer floats")
     elif arr.dtype.kind not in "iu":
-        raise TypeError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
+        raise TinypropTypeError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
     arr = arr.astype(np.int64, copy=False)
     if arr.size and n_classes is not None:
         lo, hi = int(arr.min()), int(arr.max())
         if lo < 0 or hi >= n_classes:
-            raise ValueError(
+            raise DataError(
                 f"{name} must hold class indices in 0..{n_classes - 1}, got values in {lo}..{hi}; "
                 "check the labels file or pass the right n_classes"
             )
     elif arr.size and int(arr.min()) < 0:
-        raise ValueError(f"{name} must hold class indices >= 0, got {int(arr.min())}")
+        raise DataError(f"{name} must hold class indices >= 0, got {int(arr.min())}")
     return arr
 
 

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
+from ..errors import ConfigError, TinypropError
+
 MNIST_MIRRORS: tuple[str, ...] = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -36,8 +38,10 @@ MAX_DOWNLOAD_BYTES = 64 << 20
 """A download is cut off past this size (the largest MNIST file is about 9.5 MiB)."""
 
 
-class DownloadError(OSError):
+class DownloadError(TinypropError, OSError):
     """Every mirror failed for a file; the message lists each URL, its error and the fix.
+
+    A :class:`~tinyprop.errors.TinypropError` and an ``OSError``.
 
     >>> try:
     ...     raise DownloadError("could not download train-labels-idx1-ubyte.gz")
@@ -91,13 +95,13 @@ def _check_mirrors(mirrors: Iterable[str] | None) -> list[str]:
     for m in mirrors:
         scheme = urllib.parse.urlsplit(str(m)).scheme
         if scheme not in ("http", "https"):
-            raise ValueError(
+            raise ConfigError(
                 f"mirror URLs must start with http:// or https://, got {m!r}; "
                 "for local files copy them into the data directory instead"
             )
         out.append(str(m) if str(m).endswith("/") else str(m) + "/")
     if not out:
-        raise ValueError("mirrors must name at least one base URL, got an empty list")
+        raise ConfigError("mirrors must name at least one base URL, got an empty list")
     return out
 
 
@@ -125,7 +129,7 @@ def download_mnist(
     bases = _check_mirrors(mirrors)
     sums = dict(MNIST_SHA256 if checksums is None else checksums)
     if set(sums) != set(MNIST_SHA256):
-        raise ValueError(
+        raise ConfigError(
             f"checksums must have exactly the keys {sorted(MNIST_SHA256)}, got {sorted(sums)}"
         )
     root.mkdir(parents=True, exist_ok=True)

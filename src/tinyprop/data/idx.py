@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DataError, TinypropTypeError
 from ._validate import atomic_write
 
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -36,8 +37,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _FIX = "the file is damaged or not an IDX file; delete it and download it again"
 
 
-def _bad(path: Path, what: str, fix: str = _FIX) -> ValueError:
-    return ValueError(f"{path}: {what}; {fix}")
+def _bad(path: Path, what: str, fix: str = _FIX) -> DataError:
+    return DataError(f"{path}: {what}; {fix}")
 
 
 def _read_exact(f, n: int) -> bytes:
@@ -82,9 +83,10 @@ def read_idx(
 ) -> np.ndarray:
     """Read an IDX file (raw, or gzipped: detected by its content) into a native-endian array.
 
-    Raises ``ValueError`` naming the file, what was expected and what was found when the
-    header is malformed, ``ndim`` does not match, the payload is larger than ``max_bytes``,
-    or the payload is shorter or longer than declared. Missing files raise
+    Raises :class:`~tinyprop.errors.DataError` (a ``ValueError``) naming the file, what
+    was expected and what was found when the header is malformed, ``ndim`` does not match,
+    the payload is larger than ``max_bytes``, or the payload is shorter or longer than
+    declared. Missing files raise
     ``FileNotFoundError``.
 
     >>> import tempfile; p = Path(tempfile.mkdtemp()) / "a.idx.gz"
@@ -168,13 +170,13 @@ def write_idx(path: str | os.PathLike, array) -> Path:
     code = next((c for c, d in IDX_DTYPES.items() if d.newbyteorder("=") == arr.dtype), None)
     if code is None:
         names = ", ".join(d.newbyteorder("=").name for d in IDX_DTYPES.values())
-        raise TypeError(
+        raise TinypropTypeError(
             f"write_idx supports dtypes {names}, got {arr.dtype}; convert with arr.astype(...)"
         )
     if not 1 <= arr.ndim <= 255:
-        raise ValueError(f"write_idx needs 1 to 255 dimensions, got {arr.ndim}")
+        raise DataError(f"write_idx needs 1 to 255 dimensions, got {arr.ndim}")
     if any(d >= 2**32 for d in arr.shape):
-        raise ValueError(f"IDX dimensions must be < 2**32, got shape {tuple(arr.shape)}")
+        raise DataError(f"IDX dimensions must be < 2**32, got shape {tuple(arr.shape)}")
     header = bytes([0, 0, code, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
     payload = np.ascontiguousarray(arr, dtype=IDX_DTYPES[code]).tobytes()
     path = Path(path)

@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_int, type_error
 from ..backend import get_default_dtype
+from ..errors import CheckpointError, ConfigError, DataError, TinypropTypeError
 from ._validate import check_generator, check_numeric, check_positive_int
 
 _STATE_VERSION = 1
@@ -68,7 +70,7 @@ class DataLoader:
             self.y = np.asarray(y)
             if self.y.ndim == 0 or len(self.y) != len(self.X):
                 got = "a scalar" if self.y.ndim == 0 else f"{len(self.y)} rows"
-                raise ValueError(
+                raise DataError(
                     f"X and y must have the same number of samples, got {len(self.X)} rows "
                     f"in X and {got} in y; pass matching arrays"
                 )
@@ -77,14 +79,17 @@ class DataLoader:
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         if transform is not None and not callable(transform):
-            raise TypeError(f"transform must be callable or None, got {type(transform).__name__}")
+            raise type_error("transform", "callable or None", transform,
+                             "pass a function of the X batch")
         self.transform = transform
         self.scale = bool(scale) and self.X.dtype == np.uint8
         self.dtype = np.dtype(dtype or get_default_dtype())
         if self.dtype.kind != "f":
-            raise TypeError(f"dtype must be a float dtype such as np.float32, got {self.dtype}")
+            raise TinypropTypeError(
+                f"dtype must be a float dtype such as np.float32, got {self.dtype}"
+            )
         if self.drop_last and len(self.X) < self.batch_size:
-            raise ValueError(
+            raise ConfigError(
                 f"drop_last=True with batch_size={self.batch_size} > {len(self.X)} samples "
                 "gives no batches at all; lower batch_size or set drop_last=False"
             )
@@ -191,12 +196,14 @@ class DataLoader:
         True
         """
         if not isinstance(state, dict):
-            raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
+            raise type_error("state", "a dict from state_dict()", state)
         missing = {"version", "epoch", "position", "rng_state"} - set(state)
         if missing:
-            raise ValueError(f"state is missing keys {sorted(missing)}; pass state_dict()'s dict")
+            raise CheckpointError(
+                f"state is missing keys {sorted(missing)}; pass state_dict()'s dict"
+            )
         if state["version"] != _STATE_VERSION:
-            raise ValueError(
+            raise CheckpointError(
                 f"state version {state['version']} is not supported (expected {_STATE_VERSION})"
             )
         mine = {
@@ -207,18 +214,21 @@ class DataLoader:
         }
         for key, value in mine.items():
             if key in state and state[key] != value:
-                raise ValueError(
+                raise CheckpointError(
                     f"state was saved from a loader with {key}={state[key]!r}, this one has "
                     f"{key}={value!r}; build the loader with the same data and settings"
                 )
-        position = check_positive_int(state["position"], "state['position']", 0)
-        epoch = check_positive_int(state["epoch"], "state['epoch']", 0)
+        fix = "pass the dict that state_dict() returned"
+        position = check_int(state["position"], "state['position']", low=0, fix=fix)
+        epoch = check_int(state["epoch"], "state['epoch']", low=0, fix=fix)
         if position >= max(len(self), 1):
-            raise ValueError(f"state['position']={position} is past the {len(self)} batches")
+            raise CheckpointError(f"state['position']={position} is past the {len(self)} batches")
         try:
             self._rng.bit_generator.state = state["rng_state"]
         except (TypeError, ValueError, KeyError) as err:
-            raise ValueError(f"state['rng_state'] is not a valid generator state: {err}") from err
+            raise CheckpointError(
+                f"state['rng_state'] is not a valid generator state: {err}"
+            ) from err
         self._epoch_start_state = self._rng.bit_generator.state
         self._epoch = epoch
         self._position = position

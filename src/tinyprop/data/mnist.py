@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validate import check_choice
+from ..errors import DataError, TinypropTypeError
 from ._validate import check_count
 from .idx import DEFAULT_MAX_BYTES, read_idx
 from .splits import DataSplits
@@ -80,8 +82,7 @@ def candidate_dirs(name: str, root: str | os.PathLike | None = None) -> list[Pat
     >>> candidate_dirs("mnist", "/data")
     [PosixPath('/data/mnist'), PosixPath('/data')]
     """
-    if name not in _SUBDIRS:
-        raise ValueError(f"name must be 'mnist' or 'fashion-mnist', got {name!r}")
+    check_choice(name, "name", _SUBDIRS)
     sub = _SUBDIRS[name]
     if root is not None:
         root = Path(root).expanduser()
@@ -151,19 +152,19 @@ def _read_pair(images_path: Path, labels_path: Path, max_bytes: int):
     labels = read_idx(labels_path, ndim=1, max_bytes=max_bytes)
     for p, a in ((images_path, images), (labels_path, labels)):
         if a.dtype != np.uint8:
-            raise ValueError(
+            raise DataError(
                 f"{p}: expected uint8 data (IDX type 0x08), got {a.dtype}; "
                 "this is not an MNIST-format file, re-download it"
             )
     if len(images) != len(labels):
-        raise ValueError(
+        raise DataError(
             f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} "
             "labels; they must match: the files come from different sets, re-download them"
         )
     if len(images) == 0:
-        raise ValueError(f"{images_path}: expected at least one image, got 0; re-download it")
+        raise DataError(f"{images_path}: expected at least one image, got 0; re-download it")
     if int(labels.max()) > 9:
-        raise ValueError(
+        raise DataError(
             f"{labels_path}: expected labels in 0..9, got max {int(labels.max())}; "
             "re-download the labels file"
         )
@@ -185,7 +186,7 @@ def load_idx_dataset(
     if dtype is not None:
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(
+            raise TinypropTypeError(
                 f"dtype must be a float dtype such as np.float32 (or None to keep uint8), "
                 f"got {dtype}"
             )
@@ -196,7 +197,7 @@ def load_idx_dataset(
     X, y = _read_pair(paths["train_images"], paths["train_labels"], max_bytes)
     X_test, y_test = _read_pair(paths["test_images"], paths["test_labels"], max_bytes)
     if X.shape[1:] != X_test.shape[1:]:
-        raise ValueError(
+        raise DataError(
             f"train images are {X.shape[1]}x{X.shape[2]} but test images are "
             f"{X_test.shape[1]}x{X_test.shape[2]} (in {directory}); the files come from "
             "different datasets, re-download them"

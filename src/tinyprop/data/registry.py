@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._validate import type_error
+from ..errors import ConfigError
 from .digits import load_digits
 from .mnist import find_dataset_dir, load_fashion_mnist, load_mnist
 from .splits import DataSplits
@@ -51,10 +53,10 @@ class DatasetInfo:
 
 def _canonical(name: str) -> str:
     if not isinstance(name, str):
-        raise TypeError(f"dataset name must be a str, got {type(name).__name__}")
+        raise type_error("dataset name", "a str", name, "pass e.g. 'digits'")
     key = name.strip().lower().replace("_", "-")
     if key not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
+        raise ConfigError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
     return key
 
 
@@ -107,14 +109,15 @@ def load_dataset(
     ``val_split`` (a count or a fraction of the training part) becomes the loader's
     ``val_size``; ``None`` keeps the loader's default (10,000 for MNIST-format sets, none
     otherwise). ``seed`` drives generated sets and the digits shuffle; ``data_dir`` is the
-    ``root`` of MNIST-format sets. Unknown names raise ``ValueError`` listing valid ones.
+    ``root`` of MNIST-format sets. Unknown names raise ``ConfigError`` (a ``ValueError``)
+    listing valid ones.
 
     >>> load_dataset("spiral", seed=0, n_classes=4).n_classes
     4
     """
     key = _canonical(name)
     if kwargs.get("return_X_y"):
-        raise ValueError("load_dataset always returns DataSplits; call .as_tuple() for arrays")
+        raise ConfigError("load_dataset always returns DataSplits; call .as_tuple() for arrays")
     if val_split is not None:
         kwargs["val_size"] = val_split
     if key in ("mnist", "fashion-mnist"):

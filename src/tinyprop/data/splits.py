@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._validate import check_choice
 from ..backend import get_default_dtype
+from ..errors import ConfigError, DataError
 from ._validate import check_count, check_labels, check_positive_int
 
 if TYPE_CHECKING:
@@ -26,7 +28,7 @@ def to_one_hot(y, n_classes: int | None = None, dtype=None) -> np.ndarray:
     labels = check_labels(y, "y", n_classes)
     if n_classes is None:
         if labels.size == 0:
-            raise ValueError("n_classes is required when y is empty; pass n_classes=...")
+            raise ConfigError("n_classes is required when y is empty; pass n_classes=...")
         n_classes = int(labels.max()) + 1
     n_classes = check_positive_int(n_classes, "n_classes")
     out = np.zeros((labels.shape[0], n_classes), dtype=dtype or get_default_dtype())
@@ -63,7 +65,7 @@ class Grid:
         """
         v = np.asarray(values)
         if v.shape[:1] != (self.points.shape[0],):
-            raise ValueError(
+            raise DataError(
                 f"values must have one row per grid point ({self.points.shape[0]}), "
                 f"got shape {tuple(v.shape)}; pass model(grid.points)"
             )
@@ -80,7 +82,7 @@ def make_grid(xlim: tuple[float, float], ylim: tuple[float, float], n: int = 40,
     n = check_positive_int(n, "n", 2)
     (x0, x1), (y0, y1) = (map(float, xlim)), (map(float, ylim))
     if not (x0 < x1 and y0 < y1):
-        raise ValueError(f"grid limits must be increasing, got xlim={xlim}, ylim={ylim}")
+        raise ConfigError(f"grid limits must be increasing, got xlim={xlim}, ylim={ylim}")
     dtype = dtype or get_default_dtype()
     xs = x0 + (x1 - x0) * np.arange(n) / n
     ys = y0 + (y1 - y0) * np.arange(n) / n
@@ -125,13 +127,13 @@ class DataSplits:
 
     def __post_init__(self) -> None:
         if (self.X_val is None) != (self.y_val is None):
-            raise ValueError("X_val and y_val must both be given or both be None")
+            raise DataError("X_val and y_val must both be given or both be None")
         for part in ("train", "val", "test"):
             X, y = getattr(self, f"X_{part}"), getattr(self, f"y_{part}")
             if X is None:
                 continue
             if len(X) != len(y):
-                raise ValueError(
+                raise DataError(
                     f"X_{part} and y_{part} must have the same length, got {len(X)} and {len(y)}"
                 )
         n_classes = self.n_classes
@@ -209,11 +211,10 @@ class DataSplits:
         """
         from .loader import DataLoader
 
-        if split not in ("train", "val", "test"):
-            raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+        check_choice(split, "split", ("train", "val", "test"))
         X, y = getattr(self, f"X_{split}"), getattr(self, f"y_{split}")
         if X is None:
-            raise ValueError(
+            raise ConfigError(
                 f"{self.name!r} has no validation split; load it with val_size > 0 "
                 "(e.g. val_size=0.1)"
             )
@@ -230,7 +231,7 @@ class DataSplits:
         ((1600, 2), (40, 40))
         """
         if self.input_shape != (2,):
-            raise ValueError(
+            raise DataError(
                 f"grid() needs 2-D samples, {self.name!r} has input_shape {self.input_shape}; "
                 "use a toy set such as make_circles()"
             )
@@ -256,7 +257,7 @@ def split_indices(
     n_test = check_count(test_size, "test_size", n)
     n_val = check_count(val_size, "val_size", n - n_test)
     if n - n_test - n_val < 1:
-        raise ValueError(
+        raise ConfigError(
             f"test_size={test_size!r} and val_size={val_size!r} leave no training samples "
             f"out of {n}; lower them"
         )

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_float
 from ..backend import get_default_dtype
 from ._validate import check_generator, check_positive_int
 from .splits import DataSplits, split_indices
 
 
 def _check_noise(noise) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating, np.integer)):
-        raise TypeError(f"noise must be a float >= 0, got {type(noise).__name__} {noise!r}")
-    if not (np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite float >= 0, got {noise}; pass e.g. noise=0.1")
-    return float(noise)
+    return check_float(noise, "noise", low=0, fix="pass e.g. noise=0.1")
 
 
 def _labels(n_train, n_test, n_classes: int, rng: np.random.Generator) -> np.ndarray:

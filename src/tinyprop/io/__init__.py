@@ -22,15 +22,16 @@ see :mod:`tinyprop.io._tree`). The safetensors metadata holds two strings:
 
 Writes are atomic (temporary file in the same directory, fsync, ``os.replace``, fsync of
 the directory). Loads check everything before trusting it and end in
-:class:`CheckpointError` (a ``ValueError``) for any file that is not an intact tinyprop
-checkpoint. Arrays come back as NumPy arrays, ``OrderedDict`` as ``dict``.
+:class:`CheckpointError` (a ``ValueError``, one of :mod:`tinyprop.errors`) for any file
+that is not an intact tinyprop checkpoint. Arrays come back as NumPy arrays,
+``OrderedDict`` as ``dict``.
 """
 
 from __future__ import annotations
 
+from ..errors import CheckpointError
 from ._checkpoint import get_rng_state, load_checkpoint, save_checkpoint, set_rng_state
 from ._file import FORMAT, VERSION, load, save
-from .errors import CheckpointError
 
 __all__ = [
     "CheckpointError",

@@ -7,8 +7,8 @@ import copy
 import numpy as np
 
 from ..backend import default_generator, generator_state
+from ..errors import CheckpointError
 from ._file import load, save
-from .errors import CheckpointError
 
 PARTS = ("model", "optimizer", "scheduler")
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
@@ -135,7 +135,7 @@ def set_rng_state(state: dict) -> None:
     """
     name = state.get("bit_generator") if isinstance(state, dict) else None
     if name not in _BIT_GENERATORS:
-        raise ValueError(
+        raise CheckpointError(
             f"expected a random generator state from get_rng_state() (a dict whose "
             f"'bit_generator' is one of {', '.join(_BIT_GENERATORS)}), got {state!r:.100}"
         )
@@ -147,7 +147,7 @@ def set_rng_state(state: dict) -> None:
         bit_generator.state = state
     except (TypeError, ValueError, KeyError, OverflowError) as e:
         bit_generator.state = before
-        raise ValueError(
+        raise CheckpointError(
             f"cannot restore the random generator: {type(e).__name__}: {e}; expected the "
             "dict that get_rng_state() returned"
         ) from e

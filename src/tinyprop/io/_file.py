@@ -7,8 +7,8 @@ import json
 import os
 
 from .._atomic import atomic_write as _atomic_write
+from ..errors import CheckpointError
 from . import _tree
-from .errors import CheckpointError
 
 FORMAT = "tinyprop-checkpoint"
 VERSION = 1

@@ -30,7 +30,7 @@ import re
 
 import numpy as np
 
-from .errors import CheckpointError
+from ..errors import CheckpointError, TinypropTypeError
 
 MAX_DEPTH = 100
 """Deepest nesting of containers that save accepts and load reads."""
@@ -92,7 +92,7 @@ def _array_node(arr: np.ndarray, path, tensors: dict, scalar: bool) -> dict:
     name = "/".join(escape(k) for k in path) if path else _ROOT
     dtype = arr.dtype
     if dtype.name not in ST_DTYPES or dtype.fields is not None:
-        raise TypeError(
+        raise TinypropTypeError(
             f"cannot save the array at {where(path)}: dtype {dtype} is not supported; "
             f"expected one of {SUPPORTED}. Convert it first, e.g. arr.astype(np.float32)"
         )
@@ -113,7 +113,7 @@ def encode(obj):
 
     def enc(x, path):
         if len(path) > MAX_DEPTH:
-            raise ValueError(
+            raise CheckpointError(
                 f"cannot save {where(path[:3])}...: nested deeper than {MAX_DEPTH} levels; "
                 "flatten the structure"
             )
@@ -134,7 +134,7 @@ def encode(obj):
             return _array_node(x, path, tensors, scalar=False)
         if isinstance(x, (dict, list, tuple)):
             if id(x) in active:
-                raise ValueError(f"cannot save {where(path)}: it contains itself")
+                raise CheckpointError(f"cannot save {where(path)}: it contains itself")
             active.add(id(x))
             try:
                 if isinstance(x, dict):
@@ -143,7 +143,7 @@ def encode(obj):
                         if isinstance(k, np.integer):
                             k = int(k)
                         if isinstance(k, bool) or not isinstance(k, (str, int)):
-                            raise TypeError(
+                            raise TinypropTypeError(
                                 f"cannot save {where(path)}: key {k!r} is a "
                                 f"{type(k).__name__}; dict keys must be str or int"
                             )
@@ -154,7 +154,7 @@ def encode(obj):
                 return {tag: [enc(v, (*path, i)) for i, v in enumerate(x)]}
             finally:
                 active.discard(id(x))
-        raise TypeError(
+        raise TinypropTypeError(
             f"cannot save {where(path)}: a {type(x).__name__} is not supported; expected "
             "dicts, lists, tuples, numpy arrays, Tensors, or int/float/bool/str/None. "
             "Convert it first (tinyprop never pickles arbitrary objects)"

@@ -15,11 +15,11 @@ from .callbacks import (
 from .config import ConfigError, TrainConfig, load_toml
 from .engines import AutogradEngine, ManualEngine, evaluate
 from .loop import Trainer, TrainingDiverged
-from .run import Run, RunError, read_run_config, resume_run, train_run
+from .run import Run, RunError, load_run, read_run_config, resume_run, train_run
 
 __all__ = [
     "AutogradEngine", "Callback", "Checkpoint", "ConfigError", "EarlyStopping", "ManualEngine",
     "MetricsLogger", "ProgressBar", "Run", "RunError", "SchedulerStep", "TrainConfig", "Trainer",
     "TrainingDiverged", "build_model", "build_optimizer", "build_scheduler", "evaluate",
-    "load_toml", "read_run_config", "resume_run", "to_manual_network", "train_run",
+    "load_run", "load_toml", "read_run_config", "resume_run", "to_manual_network", "train_run",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_choice
 from .config import OPTIMIZERS, TrainConfig
 
 _ACT = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU"}
@@ -101,7 +102,8 @@ def build_optimizer(cfg: TrainConfig, params):
         return optim.AdamW(params, lr=cfg.lr, weight_decay=wd or 1e-2)
     if cfg.optimizer == "rmsprop":
         return optim.RMSprop(params, lr=cfg.lr, weight_decay=wd)  # PyTorch's momentum 0
-    raise ValueError(f"unknown optimizer {cfg.optimizer!r}; choose one of {OPTIMIZERS}")
+    check_choice(cfg.optimizer, "optimizer", OPTIMIZERS)  # raises: every known one returned
+    raise AssertionError(f"optimizer {cfg.optimizer!r} is listed but not built")
 
 
 def build_scheduler(cfg: TrainConfig, optimizer, steps_per_epoch: int):

@@ -12,6 +12,9 @@ import math
 import os
 import sys
 
+from .._validate import check_choice, check_int
+from ..errors import ConfigError
+
 
 class Callback:
     """Base class; every hook receives the :class:`~tinyprop.train.Trainer`.
@@ -97,12 +100,10 @@ class EarlyStopping(Callback):
 
     def __init__(self, patience: int = 5, monitor: str = "val_loss", mode: str | None = None,
                  min_delta: float = 0.0, restore_best: bool = True) -> None:
-        if not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"patience must be an integer >= 1, got {patience!r}")
+        patience = check_int(patience, "patience", low=1, fix="pass e.g. patience=5")
         self.patience, self.monitor, self.min_delta = patience, monitor, min_delta
         self.mode = mode or ("max" if "acc" in monitor else "min")
-        if self.mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        check_choice(self.mode, "mode", ("min", "max"))
         self.restore_best = restore_best
         self.best = math.inf if self.mode == "min" else -math.inf
         self.best_epoch = -1
@@ -116,7 +117,7 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
         if self.monitor not in logs:
-            raise ValueError(
+            raise ConfigError(
                 f"EarlyStopping monitors {self.monitor!r} but the epoch logs have "
                 f"{sorted(logs)}; use a validation split or monitor another key"
             )

@@ -11,9 +11,22 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import os
 import sys
 from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validate import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    type_error,
+    value_error,
+)
+from ..errors import ConfigError
 
 DATASETS = ("digits", "circles", "moons", "xor", "spiral", "mnist", "fashion-mnist")
 MODELS = ("logreg", "mlp")
@@ -33,17 +46,34 @@ for _name in ("circles", "moons", "xor", "spiral"):
     PRESETS[_name] = dict(hidden=[10], activation="tanh", batch_size=10, epochs=150, lr=0.03,
                           optimizer="sgd", init="normal", init_std=0.3)
 PRESETS["fashion-mnist"] = PRESETS["mnist"]
+_REQUIRED = ("data", "model", "engine")
+_HIDDEN_FIX = "e.g. --hidden 256,128 (or hidden = [256, 128] in TOML)"
 
 
-class ConfigError(ValueError):
-    """A training option has an impossible or unknown value.
+def _check_hidden(hidden) -> None:
+    """Hidden sizes: a list of integers >= 1 (empty for no hidden layer)."""
+    if not isinstance(hidden, list):
+        raise type_error("hidden sizes", "a list of integers", hidden, _HIDDEN_FIX)
+    for h in hidden:
+        if isinstance(h, (bool, np.bool_)) or not isinstance(h, numbers.Integral):
+            raise type_error("hidden sizes", "a list of integers", hidden, _HIDDEN_FIX)
+    if any(h < 1 for h in hidden):
+        raise value_error("hidden sizes", "positive integers", hidden, _HIDDEN_FIX)
 
-    >>> try:
-    ...     TrainConfig(optimizer="adagrad").resolved()
-    ... except ConfigError as e:
-    ...     print(e)
-    unknown optimizer 'adagrad'; choose one of: sgd, momentum, nesterov, adam, adamw, rmsprop
-    """
+
+def _check_val_split(value) -> None:
+    """A validation split: None, a count >= 0 or a fraction in [0, 1)."""
+    expected = "a fraction in [0, 1) or a count"
+    fix = "try --val-split 0.1"
+    if value is None:
+        return
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise type_error("validation split", expected, value, fix)
+    if isinstance(value, numbers.Integral):
+        if value < 0:
+            raise value_error("validation split", expected, value, fix)
+    elif not (math.isfinite(value) and 0 <= value < 1):
+        raise value_error("validation split", expected, value, fix)
 
 
 @dataclass
@@ -100,66 +130,43 @@ class TrainConfig:
         return cfg
 
     def validate_names(self) -> None:
+        """Check the options that name a choice (``data``, ``model``, ``optimizer``, ...)."""
         for key, allowed in (("data", DATASETS), ("model", MODELS), ("engine", ENGINES),
                              ("activation", ACTIVATIONS), ("init", INITS),
                              ("optimizer", OPTIMIZERS), ("schedule", SCHEDULES)):
             value = getattr(self, key)
-            if value is not None and value not in allowed:
-                raise ConfigError(
-                    f"unknown {key} {value!r}; choose one of: {', '.join(allowed)}"
-                )
+            if value is not None or key in _REQUIRED:
+                check_choice(value, key, allowed)
+        for key in ("data_dir", "out"):
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, (str, os.PathLike)):
+                raise type_error(key.replace("_", "-"), "a path (a str)", value)
 
     def validate_values(self) -> None:
-        def bad(msg):
-            raise ConfigError(msg)
-
-        def is_int(v):
-            return isinstance(v, int) and not isinstance(v, bool)
-
-        def is_num(v):
-            return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-        for key in ("epochs", "batch_size", "seed"):
-            if not is_int(getattr(self, key)):
-                bad(f"{key.replace('_', ' ')} must be an integer, got {getattr(self, key)!r}")
-        for key in ("momentum", "weight_decay", "init_std"):
-            if not is_num(getattr(self, key)):
-                bad(f"{key.replace('_', ' ')} must be a number, got {getattr(self, key)!r}")
-        if not isinstance(self.hidden, list) or not all(is_int(h) for h in self.hidden):
-            bad(f"hidden sizes must be a list of integers, got {self.hidden!r}; e.g. [256, 128]")
-        if self.early_stopping is not None and not is_int(self.early_stopping):
-            bad(f"early stopping patience must be an integer, got {self.early_stopping!r}")
+        """Check every value of a resolved config: a wrong type is a ``TinypropTypeError``
+        (a ``TypeError``), a wrong value a ``ConfigError`` (a ``ValueError``)."""
+        check_int(self.epochs, "epochs", low=1, fix="try --epochs 10")
+        check_int(self.batch_size, "batch size", low=1, fix="try --batch-size 32")
+        check_int(self.seed, "seed", low=0, expected="a non-negative integer", fix="try --seed 0")
+        check_float(self.lr, "learning rate", low=0, closed="neither",
+                    expected="a positive number", fix="try --lr 0.1")
+        check_float(self.momentum, "momentum", low=0, high=1, closed="left",
+                    expected="a number in [0, 1)", fix="try --momentum 0.9")
+        check_float(self.weight_decay, "weight decay", low=0, fix="try --weight-decay 1e-4")
+        check_float(self.init_std, "init std", low=0, closed="neither",
+                    expected="a positive number", fix="try --init-std 0.1")
+        check_int(self.early_stopping, "early stopping patience", low=1, allow_none=True,
+                  fix="try --early-stopping 5")
+        _check_hidden(self.hidden)
+        _check_val_split(self.val_split)
         for key in ("plots", "animate", "detect_anomaly", "compile"):
-            if not isinstance(getattr(self, key), bool):
-                bad(f"{key.replace('_', '-')} must be true or false, got {getattr(self, key)!r}")
-
-        if (not is_num(self.lr)) or not math.isfinite(self.lr) or self.lr <= 0:
-            bad(f"learning rate must be a positive number, got {self.lr}; try --lr 0.1")
-        if not isinstance(self.batch_size, int) or self.batch_size < 1:
-            bad(f"batch size must be an integer >= 1, got {self.batch_size}; try --batch-size 32")
-        if not isinstance(self.epochs, int) or self.epochs < 1:
-            bad(f"epochs must be an integer >= 1, got {self.epochs}; try --epochs 10")
-        if not 0 <= self.momentum < 1:
-            bad(f"momentum must be in [0, 1), got {self.momentum}")
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            bad(f"weight decay must be >= 0, got {self.weight_decay}")
-        if any((not isinstance(h, int)) or h < 1 for h in self.hidden):
-            bad(f"hidden sizes must be positive integers, got {self.hidden}; e.g. --hidden 256,128")
-        if self.val_split is not None and (isinstance(self.val_split, bool) or not (
-            (isinstance(self.val_split, int) and self.val_split >= 0)
-            or (isinstance(self.val_split, float) and 0 <= self.val_split < 1)
-        )):
-            bad(f"validation split must be a fraction in [0, 1) or a count, got {self.val_split}")
-        if self.early_stopping is not None and self.early_stopping < 1:
-            bad(f"early stopping patience must be >= 1, got {self.early_stopping}")
-        if not (isinstance(self.init_std, (int, float)) and math.isfinite(self.init_std)
-                and self.init_std > 0):
-            bad(f"init std must be a positive number, got {self.init_std}")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            bad(f"seed must be a non-negative integer, got {self.seed}")
+            check_bool(getattr(self, key), key.replace("_", "-"))
         if self.compile and self.engine != "autograd":
-            bad("compile applies to the autograd engine; drop --compile or use "
-                "--engine autograd")
+            raise ConfigError("compile applies to the autograd engine; drop --compile or use "
+                              "--engine autograd")
+        if self.optimizer == "nesterov" and self.momentum == 0:
+            raise ConfigError("optimizer nesterov needs momentum > 0, got momentum 0.0; "
+                              "try --momentum 0.9 or --optimizer sgd")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -196,4 +203,7 @@ def load_toml(path) -> dict:
         raise ConfigError(f"config file {path} does not exist; check the path") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {path} is not valid TOML: {e}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"config file {path} is not UTF-8 text ({e}); "
+                          "write the TOML file as UTF-8") from None
     return {k.replace("-", "_"): v for k, v in raw.items()}

@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from .._validate import check_bool
 from ..autograd import accumulate
+from ..errors import CheckpointError, DataError
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from ..tracing import CompiledFunction
@@ -50,9 +52,7 @@ class AutogradEngine:
         self.model = model
         self.optimizer = optimizer
         self.loss_fn = loss_fn or cross_entropy
-        if not isinstance(compile, bool):
-            raise TypeError(f"compile must be True or False, got {compile!r}; pass "
-                            "compile=True to replay a trace of each step")
+        check_bool(compile, "compile", fix="pass compile=True to replay a trace of each step")
         self.compiled = compile
         self.forward = CompiledFunction(model) if compile else model
         if compile:
@@ -184,13 +184,13 @@ class ManualEngine:
         params = self.model.parameters()
         given = state["model"]
         if set(given) != set(params):
-            raise ValueError(
+            raise CheckpointError(
                 f"checkpoint has parameters {sorted(given)}, this network has {sorted(params)}; "
                 "resume with the same model configuration"
             )
         for name, arr in params.items():
             if np.shape(given[name]) != arr.shape:
-                raise ValueError(
+                raise CheckpointError(
                     f"checkpoint parameter {name!r} has shape {np.shape(given[name])}, "
                     f"the network's has {tuple(arr.shape)}"
                 )
@@ -211,7 +211,7 @@ def evaluate(engine, X, y, batch_size: int = 2048) -> tuple[float, float]:
     (0.6931, 0.5)
     """
     if len(X) == 0:
-        raise ValueError("cannot evaluate on an empty dataset")
+        raise DataError("cannot evaluate on an empty dataset; pass at least one sample")
     logits = engine.predict_logits(X, batch_size).astype(np.float64, copy=False)
     logp = kernels.log_softmax(logits, axis=1)
     loss = float(-logp[np.arange(len(y)), y].mean())

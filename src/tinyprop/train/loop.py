@@ -15,13 +15,15 @@ import time
 
 import numpy as np
 
+from .._validate import check_int, type_error
 from ..backend import default_generator
+from ..errors import CheckpointError, NumericalError
 from .callbacks import Callback
 from .engines import evaluate
 
 
-class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite during training.
+class TrainingDiverged(NumericalError):
+    """The loss became NaN or infinite during training (a ``FloatingPointError``).
 
     >>> try:
     ...     raise TrainingDiverged("the loss became nan at epoch 1, batch 3")
@@ -52,11 +54,11 @@ class Trainer:
     def __init__(self, engine, train_loader, *, epochs: int, val_data=None, test_data=None,
                  callbacks=(), scheduler=None, verbose: bool = True,
                  eval_batch_size: int = 2048, train_eval_data=None) -> None:
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+        epochs = check_int(epochs, "epochs", low=1, fix="pass e.g. epochs=10")
         for cb in callbacks:
             if not isinstance(cb, Callback):
-                raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__}")
+                raise type_error("callbacks", "Callback instances", cb,
+                                 "subclass tinyprop.train.Callback")
         self.engine = engine
         self.loader = train_loader
         self.epochs = int(epochs)
@@ -177,15 +179,25 @@ class Trainer:
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what :meth:`state_dict` returned (validated before anything changes)."""
+        if not isinstance(state, dict):
+            raise CheckpointError(f"expected the training state dict that state_dict() returns, "
+                                  f"got a {type(state).__name__}; was it written by tinyprop "
+                                  "train?")
         missing = [k for k in ("model", "optimizer", "loader", "rng", "trainer") if k not in state]
         if missing:
-            raise ValueError(f"training state lacks {missing}; was it written by tinyprop train?")
+            raise CheckpointError(
+                f"training state lacks {missing}; was it written by tinyprop train?"
+            )
         before = self.state_dict()
         try:
             self._apply_state(state)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError) as e:
             self._apply_state(before)  # all or nothing: put back what was there
-            raise
+            if isinstance(e, CheckpointError):
+                raise
+            detail = f"it lacks the key {e}" if isinstance(e, KeyError) else str(e)
+            raise CheckpointError(f"the training state does not fit this run, nothing was "
+                                  f"changed: {detail}") from e
 
     def _apply_state(self, state: dict) -> None:
         self.engine.load_state_dict(state)

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import __version__
 from .._atomic import atomic_write
+from ..errors import CheckpointError, ConfigError, RunError
 from .build import build_model, build_optimizer, build_scheduler, count_parameters
 from .callbacks import (
     Callback,
@@ -27,24 +28,11 @@ from .callbacks import (
     ProgressBar,
     SchedulerStep,
 )
-from .config import ConfigError, TrainConfig
+from .config import TrainConfig
 from .engines import AutogradEngine, ManualEngine
 from .loop import Trainer
 
 RUN_FORMAT = "tinyprop-run/1"
-
-
-class RunError(ValueError):
-    """A run directory is missing, incomplete or from another version.
-
-    >>> import tempfile
-    >>> empty = tempfile.mkdtemp()
-    >>> try:
-    ...     read_run_config(empty)
-    ... except RunError as e:
-    ...     print(str(e).replace(empty, "<dir>"))
-    <dir> has no config.json; is it a tinyprop run directory?
-    """
 
 
 def _write_json(path: Path, obj) -> None:
@@ -292,6 +280,39 @@ def read_run_config(run_dir) -> TrainConfig:
         raise RunError(f"{path} has no 'config' section (expected the options of the run); "
                        "the run directory is damaged: retrain")
     return TrainConfig.from_dict(meta["config"], source=str(path))
+
+
+def load_run(run_dir, *, data: str | None = None, data_dir: str | None = None) -> Run:
+    """The finished run in ``run_dir`` with its trained weights, ready to evaluate or predict.
+
+    ``data``/``data_dir`` replace the dataset the run was trained on. A run directory that
+    does not fit raises :class:`~tinyprop.errors.RunError`, weights that do not fit the
+    model :class:`~tinyprop.errors.CheckpointError`.
+
+    >>> import os, tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "run")
+    >>> _ = train_run(TrainConfig(data="circles", epochs=1, plots=False), out=out, verbose=False)
+    >>> load_run(out).cfg.data
+    'circles'
+    """
+    from ..io import load
+
+    cfg = read_run_config(run_dir)
+    if data is not None:
+        cfg.data = data
+    if data_dir is not None:
+        cfg.data_dir = data_dir
+    run = Run(cfg, verbose=False)
+    weights = Path(run_dir) / "model.safetensors"
+    if not weights.is_file():
+        raise RunError(f"{run_dir} has no model.safetensors; did the run finish?")
+    state = run.engine.state_dict()
+    state["model"] = load(weights)
+    try:
+        run.engine.load_state_dict(state)
+    except (ValueError, TypeError, KeyError) as e:
+        raise CheckpointError(f"{weights} does not fit the model of this run: {e}") from e
+    return run
 
 
 def resume_run(run_dir, *, epochs: int | None = None, verbose: bool = True,

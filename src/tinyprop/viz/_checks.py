@@ -1,4 +1,9 @@
-"""Input validation shared by the plotting functions (messages say expected/got/fix)."""
+"""Input validation shared by the plotting functions (messages say expected/got/fix).
+
+Built on :mod:`tinyprop._validate`: wrong types raise ``TinypropTypeError`` (a
+``TypeError``), arrays that do not fit ``DataError`` (a ``ValueError``), bad options
+``ConfigError`` (a ``ValueError``).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +11,23 @@ import math
 
 import numpy as np
 
+from .._validate import check_int
+from ..errors import ConfigError, DataError, TinypropTypeError
+
 
 def as_array(x, what: str) -> np.ndarray:
     """Turn array-likes (lists, NumPy arrays, Tensors) into a NumPy array."""
     if x is None:
-        raise TypeError(f"{what} is None; expected an array")
+        raise TinypropTypeError(f"{what} is None; expected an array")
     try:
         arr = np.asarray(x)
     except (TypeError, ValueError) as exc:
-        raise TypeError(
+        raise TinypropTypeError(
             f"{what} must be array-like (list, NumPy array or Tensor), "
             f"got {type(x).__name__}: {exc}"
         ) from None
     if arr.dtype == object:
-        raise TypeError(
+        raise TinypropTypeError(
             f"{what} must be a numeric array, got {type(x).__name__} that NumPy could only "
             "turn into an object array (ragged lists?); pass a rectangular numeric array"
         )
@@ -29,7 +37,7 @@ def as_array(x, what: str) -> np.ndarray:
 def as_float_array(x, what: str) -> np.ndarray:
     arr = as_array(x, what)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{what} must hold numbers, got dtype {arr.dtype}")
+        raise TinypropTypeError(f"{what} must hold numbers, got dtype {arr.dtype}")
     return arr.astype(np.float64, copy=False)
 
 
@@ -41,10 +49,10 @@ def as_labels(y, what: str, n: int | None = None) -> np.ndarray:
     arr = as_array(y, what)
     if arr.ndim == 2:
         if arr.shape[1] == 0:
-            raise ValueError(f"{what} has shape {tuple(arr.shape)}; a 2-D label array needs K >= 1")
+            raise DataError(f"{what} has shape {tuple(arr.shape)}; a 2-D label array needs K >= 1")
         arr = arr.argmax(axis=1)
     elif arr.ndim != 1:
-        raise ValueError(
+        raise DataError(
             f"{what} must be 1-D class labels (N,) or 2-D one-hot/scores (N, K), "
             f"got shape {tuple(arr.shape)}"
         )
@@ -53,30 +61,27 @@ def as_labels(y, what: str, n: int | None = None) -> np.ndarray:
     elif arr.dtype.kind == "f":
         if arr.size and not np.all(np.isfinite(arr) & (arr == np.round(arr))):
             bad = arr[~(np.isfinite(arr) & (arr == np.round(arr)))][0]
-            raise ValueError(
+            raise DataError(
                 f"{what} must hold integer class labels, got the non-integer value {bad}; "
                 "pass predicted classes (e.g. probs.argmax(axis=1)), not probabilities"
             )
         arr = arr.astype(np.int64)
     elif arr.dtype.kind not in "iu":
-        raise TypeError(f"{what} must hold integer class labels, got dtype {arr.dtype}")
+        raise TinypropTypeError(f"{what} must hold integer class labels, got dtype {arr.dtype}")
     arr = arr.astype(np.int64, copy=False)
     if arr.size and arr.min() < 0:
-        raise ValueError(
+        raise DataError(
             f"{what} must hold class labels >= 0, got {arr.min()}; "
             "labels are indices 0..n_classes-1"
         )
     if n is not None and len(arr) != n:
-        raise ValueError(f"{what} has {len(arr)} labels but {n} were expected (one per sample)")
+        raise DataError(f"{what} has {len(arr)} labels but {n} were expected (one per sample)")
     return arr
 
 
 def check_positive_int(value, what: str, allow_none: bool = False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{what} must be a positive int, got {value!r}")
-    return int(value)
+    """``value`` as an int >= 1 (``None`` too when ``allow_none``)."""
+    return check_int(value, what, low=1, expected="a positive int", allow_none=allow_none)
 
 
 def image_shape_for(n_features: int, image_shape, what: str) -> tuple:
@@ -85,18 +90,18 @@ def image_shape_for(n_features: int, image_shape, what: str) -> tuple:
         try:
             shape = tuple(int(s) for s in image_shape)
         except TypeError:
-            raise TypeError(
+            raise TinypropTypeError(
                 f"image_shape must be a tuple such as (28, 28), got {image_shape!r}"
             ) from None
         if len(shape) not in (2, 3) or math.prod(shape) != n_features:
-            raise ValueError(
+            raise ConfigError(
                 f"image_shape {shape} does not fit {what} with {n_features} values per image; "
                 f"expected (H, W) or (H, W, C) with H*W*C == {n_features}"
             )
         return shape
     side = math.isqrt(n_features)
     if side * side != n_features:
-        raise ValueError(
+        raise DataError(
             f"cannot infer the image shape of {what}: {n_features} values per image is not a "
             f"square (64 -> 8x8, 784 -> 28x28); pass image_shape=(H, W)"
         )
