@@ -258,7 +258,7 @@ def test_bce_weights_get_the_composed_gradient():
         tp.binary_cross_entropy_with_logits(x, t, pos_weight=tp.ones(2, 3, 4))
     with pytest.raises(ValueError, match="weight must have the input's shape"):
         tp.mse_loss(x, t, weight=tp.ones(4))
-    with pytest.raises(ValueError, match="beta >= 0"):
+    with pytest.raises(ValueError, match="beta must be >= 0"):
         F.smooth_l1_loss(x, t, beta=-1.0)
 
 

@@ -41,6 +41,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .errors import TinypropError
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck

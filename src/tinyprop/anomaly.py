@@ -14,11 +14,13 @@ import threading
 
 import numpy as np
 
+from .errors import NumericalError
+
 _local = threading.local()
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-class AnomalyError(FloatingPointError):
+class AnomalyError(NumericalError):
     """A NaN or infinity appeared in forward or backward while anomaly mode was on.
 
     >>> import tinyprop as tp

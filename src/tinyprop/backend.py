@@ -11,6 +11,7 @@ import threading
 import numpy as np
 
 from . import _trace
+from ._validate import check_int
 
 _state = threading.local()
 _default_dtype = np.dtype(np.float32)
@@ -66,9 +67,9 @@ def manual_seed(seed: int) -> np.random.Generator:
     >>> (a == b).all().item()
     True
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    g = np.random.default_rng(int(seed))
+    seed = check_int(seed, "seed", low=0, expected="a non-negative integer",
+                     fix="pass e.g. tp.manual_seed(0)")
+    g = np.random.default_rng(seed)
     generator_state().rng = g
     return g
 

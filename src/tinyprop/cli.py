@@ -299,14 +299,7 @@ BUG_NOTE = ("tinyprop: this is a bug in tinyprop; please report it with the trac
 
 
 def _is_user_error(e: BaseException) -> bool:
-    if isinstance(e, USER_ERRORS):
-        return True
-    from .anomaly import AnomalyError  # a FloatingPointError, not (yet) in the family
-
-    if isinstance(e, AnomalyError):
-        return True
-    graph = sys.modules.get("tinyprop.viz.graph")  # only raised once viz.graph is loaded
-    return graph is not None and isinstance(e, graph.GraphvizNotFoundError)
+    return isinstance(e, USER_ERRORS)
 
 
 def _one_line(e: BaseException) -> str:

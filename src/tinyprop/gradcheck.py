@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import TinypropError
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
 
 
-class GradcheckError(ValueError):
+class GradcheckError(TinypropError, ValueError):
     """An analytic gradient disagrees with central differences.
 
     >>> import tinyprop as tp

@@ -87,8 +87,10 @@ def test_init_errors():
         init.kaiming_uniform_(tp.empty(2, 2), mode="fan")
     with pytest.raises(ValueError, match="unsupported nonlinearity"):
         init.calculate_gain("swish")
-    with pytest.raises(ValueError, match="not a valid number"):
+    with pytest.raises(TypeError, match=r"negative_slope must be a real number, got True \(bool\)"):
         init.calculate_gain("leaky_relu", True)
+    with pytest.raises(ValueError, match="negative_slope must be a finite number, got nan"):
+        init.calculate_gain("leaky_relu", float("nan"))
     with pytest.raises(TypeError, match="in place"):
         init.zeros_([1, 2])
     with pytest.warns(UserWarning, match="zero-element"):

@@ -206,8 +206,11 @@ def test_dropout_eval_identity_and_edge_probabilities():
     z = nn.Dropout(1.0)(tp.ones(3, 3, requires_grad=True))
     assert np.all(z.data == 0)
     assert F.dropout(x, 0.5, training=False) is x
-    for bad in (-0.1, 1.5, "0.5", True):
+    for bad in (-0.1, 1.5):
         with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+            nn.Dropout(bad)
+    for bad in ("0.5", True):  # the wrong type: a TypeError, as for every option
+        with pytest.raises(TypeError, match=r"in \[0, 1\]"):
             nn.Dropout(bad)
     with pytest.raises(TypeError, match="floating-point"):
         F.dropout(tp.tensor([1, 2]), 0.5)
@@ -230,19 +233,25 @@ def test_linear_shape_error_message():
         lin(tp.zeros(2, 64, dtype=np.float64))
 
 
-@pytest.mark.parametrize("bad", [0, -3, 2.5, True, "4"])
-def test_non_positive_sizes_rejected(bad):
-    with pytest.raises(ValueError, match="positive integer"):
+@pytest.mark.parametrize(
+    "bad, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError), (2.0, TypeError),
+                   (True, TypeError), ("4", TypeError)],
+)
+def test_non_positive_sizes_rejected(bad, error):
+    with pytest.raises(error, match="positive integer"):
         nn.Linear(bad, 3)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(error, match="positive integer"):
         nn.Linear(3, bad)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(error, match="positive integer"):
         nn.BatchNorm1d(bad)
 
 
 def test_batchnorm_validation():
-    for bad in (-0.1, 1.5, "x", True):
+    for bad in (-0.1, 1.5):
         with pytest.raises(ValueError, match="momentum"):
+            nn.BatchNorm1d(3, momentum=bad)
+    for bad in ("x", True):
+        with pytest.raises(TypeError, match="momentum"):
             nn.BatchNorm1d(3, momentum=bad)
     with pytest.raises(ValueError, match="eps"):
         nn.BatchNorm1d(3, eps=0)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .._validate import check_choice, check_float
 from ..backend import get_default_dtype, resolve_generator
 
 INIT_SCHEMES = ("normal", "seed", "zeros", "xavier", "he")
@@ -13,12 +14,8 @@ INIT_SCHEMES = ("normal", "seed", "zeros", "xavier", "he")
 
 def check_init(init: str) -> str:
     """Validate an ``init`` name early (at construction) with a helpful message."""
-    if init not in INIT_SCHEMES:
-        raise ValueError(
-            f"init must be one of {INIT_SCHEMES}, got {init!r}; "
-            "'xavier' suits tanh/sigmoid, 'he' suits relu"
-        )
-    return init
+    return check_choice(init, "init", INIT_SCHEMES,
+                        fix="'xavier' suits tanh/sigmoid, 'he' suits relu")
 
 
 def check_sigma(sigma) -> float:
@@ -27,11 +24,7 @@ def check_sigma(sigma) -> float:
     >>> check_sigma(1)
     1.0
     """
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not sigma >= 0:
-        raise ValueError(f"sigma must be a number >= 0, got {sigma!r}; e.g. sigma=0.1")
-    if not math.isfinite(sigma):
-        raise ValueError(f"sigma must be finite, got {sigma!r}")
-    return float(sigma)
+    return check_float(sigma, "sigma", low=0, fix="e.g. sigma=0.1")
 
 
 def init_weight(shape, fan_in: int, fan_out: int, init: str, sigma: float, generator, dtype):

@@ -5,13 +5,12 @@ Every error says what was expected, what was received and how to fix it.
 
 from __future__ import annotations
 
-import math
-from numbers import Real
-
 import numpy as np
 
-from .. import kernels
+from .. import _validate, kernels
+from .._validate import check_finite
 from ..backend import get_default_dtype
+from ..errors import DataError, TinypropTypeError
 
 
 def as_float_array(x, name: str = "input", ndim: int | None = None, dtype=None):
@@ -24,7 +23,7 @@ def as_float_array(x, name: str = "input", ndim: int | None = None, dtype=None):
     if arr.dtype.kind in "biu":
         arr = arr.astype(dtype or get_default_dtype())
     elif arr.dtype.kind != "f":
-        raise TypeError(
+        raise TinypropTypeError(
             f"{name} must be a numeric array, got dtype {arr.dtype}; "
             "convert it with np.asarray(..., dtype=np.float32)"
         )
@@ -32,7 +31,7 @@ def as_float_array(x, name: str = "input", ndim: int | None = None, dtype=None):
         arr = arr.astype(dtype)
     if ndim is not None and arr.ndim != ndim:
         shape = "(batch, features)" if ndim == 2 else f"{ndim} dimensions"
-        raise ValueError(
+        raise DataError(
             f"{name} must have {ndim} dimensions {shape}, got shape {tuple(arr.shape)}; "
             + (
                 "add a batch dimension with x.reshape(1, -1)"
@@ -44,51 +43,15 @@ def as_float_array(x, name: str = "input", ndim: int | None = None, dtype=None):
     return arr
 
 
-def check_finite(arr, name: str = "input") -> None:
-    """Raise ``ValueError`` if ``arr`` holds NaN or infinity, saying where the first one is."""
-    finite = np.isfinite(arr)
-    if bool(finite.all()):
-        return
-    bad = ~finite
-    n_nan = int(np.isnan(arr).sum())
-    n_inf = int(bad.sum()) - n_nan
-    first = tuple(int(i) for i in np.argwhere(np.asarray(bad))[0])
-    raise ValueError(
-        f"{name} must be finite, got {n_nan} NaN and {n_inf} infinite value(s) "
-        f"(first at index {first}); remove or impute them before calling "
-        "(np.isfinite(x).all() must be True)"
-    )
-
-
 def check_learning_rate(learning_rate) -> float:
     """Return ``learning_rate`` as a float after checking it is a finite positive number.
 
     >>> check_learning_rate(1)
     1.0
     """
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, Real):
-        raise TypeError(
-            f"learning_rate must be a positive number, got {type(learning_rate).__name__} "
-            f"{learning_rate!r}; pass e.g. learning_rate=0.1"
-        )
-    lr = float(learning_rate)
-    if not math.isfinite(lr) or lr <= 0:
-        raise ValueError(
-            f"learning_rate must be a finite number > 0, got {learning_rate!r}; "
-            "pass e.g. learning_rate=0.1"
-        )
-    return lr
-
-
-def check_positive_int(value, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int after checking ``value >= minimum``.
-
-    >>> check_positive_int(np.int64(3), "epochs")
-    3
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    return _validate.check_float(
+        learning_rate, "learning_rate", low=0, closed="neither", fix="pass e.g. learning_rate=0.1"
+    )
 
 
 def one_hot_targets(targets, n_samples: int, n_classes: int, dtype, name: str = "targets"):
@@ -103,11 +66,13 @@ def one_hot_targets(targets, n_samples: int, n_classes: int, dtype, name: str = 
     """
     t = np.asarray(targets)
     if t.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got dtype {t.dtype}")
+        raise TinypropTypeError(
+            f"{name} must be numeric, got dtype {t.dtype}; pass integer labels or one-hot rows"
+        )
     if t.ndim == 1:
         labels = _labels(t, n_classes, name)
         if labels.shape[0] != n_samples:
-            raise ValueError(
+            raise DataError(
                 f"{name} holds {labels.shape[0]} labels but there are {n_samples} samples; "
                 "pass one label per row of the inputs"
             )
@@ -115,18 +80,18 @@ def one_hot_targets(targets, n_samples: int, n_classes: int, dtype, name: str = 
         out[np.arange(n_samples), labels] = 1
         return out
     if t.ndim != 2:
-        raise ValueError(
+        raise DataError(
             f"{name} must be integer labels of shape ({n_samples},) or one-hot rows of shape "
             f"({n_samples}, {n_classes}), got shape {tuple(t.shape)}"
         )
     if t.shape[1] != n_classes:
-        raise ValueError(
+        raise DataError(
             f"{name} have {t.shape[1]} classes (shape {tuple(t.shape)}) but the model predicts "
             f"{n_classes} classes; expected shape ({n_samples}, {n_classes}) — one-hot encode "
             f"with {n_classes} columns or pass integer labels in [0, {n_classes})"
         )
     if t.shape[0] != n_samples:
-        raise ValueError(
+        raise DataError(
             f"{name} have {t.shape[0]} rows but there are {n_samples} samples; "
             "pass one target row per input row"
         )
@@ -140,7 +105,7 @@ def _labels(t, n_classes: int, name: str):
     if t.dtype.kind == "f":
         check_finite(t, name)
         if not bool(np.all(t == np.round(t))):
-            raise ValueError(
+            raise DataError(
                 f"1-D {name} are read as class labels and must be whole numbers, "
                 f"got e.g. {t[t != np.round(t)][0]!r}; pass integer labels or one-hot rows"
             )
@@ -149,7 +114,7 @@ def _labels(t, n_classes: int, name: str):
         lo, hi = int(labels.min()), int(labels.max())
         if lo < 0 or hi >= n_classes:
             bad = lo if lo < 0 else hi
-            raise ValueError(
+            raise DataError(
                 f"{name} labels must lie in [0, {n_classes}) for {n_classes} classes, "
                 f"got label {bad}; check the number of classes or relabel the data"
             )

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from ._validation import _labels, as_float_array, check_finite, one_hot_targets
+from .._validate import check_finite
+from ._validation import _labels, as_float_array, one_hot_targets
 from .layers import Array
 
 

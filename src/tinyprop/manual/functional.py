@@ -18,9 +18,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import kernels
+from .._validate import check_int
 from ..backend import get_default_dtype, resolve_generator
 from ._init import check_sigma
-from ._validation import as_float_array, check_learning_rate, check_positive_int, label_indices
+from ._validation import as_float_array, check_learning_rate, label_indices
 from ._validation import one_hot_targets as _one_hot
 from .layers import Array
 
@@ -33,7 +34,7 @@ def init_params(
     >>> {k: v.shape for k, v in init_params([2, 10, 3], generator=0).items()}
     {'W1': (10, 2), 'b1': (10, 1), 'W2': (3, 10), 'b2': (3, 1)}
     """
-    sizes = [check_positive_int(n, "each layer size") for n in sizes]
+    sizes = [check_int(n, "each layer size", low=1) for n in sizes]
     if len(sizes) < 2:
         raise ValueError(
             f"sizes must list at least the input and output sizes, got {sizes}; "

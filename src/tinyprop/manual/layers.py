@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from .. import kernels
+from .._validate import check_int
 from ..backend import get_default_dtype
 from ._init import check_init, check_sigma, init_weight
-from ._validation import check_learning_rate, check_positive_int
+from ._validation import check_learning_rate
 
 Array = Any  # a NumPy ndarray
 
@@ -155,8 +156,8 @@ class Linear(Layer):
         generator=None,
         dtype=None,
     ) -> None:
-        self.n_in = check_positive_int(n_in, "n_in")
-        self.n_out = check_positive_int(n_out, "n_out")
+        self.n_in = check_int(n_in, "n_in", low=1)
+        self.n_out = check_int(n_out, "n_out", low=1)
         dtype = np.dtype(dtype or get_default_dtype())
         sigma = check_sigma(initial_sigma)
         self.w = init_weight((n_out, n_in), n_in, n_out, check_init(init), sigma, generator, dtype)

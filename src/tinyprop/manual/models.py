@@ -15,12 +15,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import kernels
+from .._validate import check_choice, check_int
 from ..backend import get_default_dtype, resolve_generator
 from ._init import check_init, check_sigma, init_weight
 from ._validation import (
     as_float_array,
     check_learning_rate,
-    check_positive_int,
     label_indices,
     one_hot_targets,
 )
@@ -33,8 +33,8 @@ class _SoftmaxClassifier:
     """Shared plumbing: input/target checks, loss, ``fit``, ``accuracy`` and the SGD step."""
 
     def __init__(self, input_size: int, nb_classes: int, learning_rate: float, dtype) -> None:
-        self.input_size = check_positive_int(input_size, "input_size")
-        self.nb_classes = check_positive_int(nb_classes, "nb_classes", minimum=2)
+        self.input_size = check_int(input_size, "input_size", low=1)
+        self.nb_classes = check_int(nb_classes, "nb_classes", low=2)
         self.learning_rate = check_learning_rate(learning_rate)
         self.dtype = np.dtype(dtype or get_default_dtype())
         self.params: dict[str, Array] = {}
@@ -193,9 +193,8 @@ class MLP(_SoftmaxClassifier):
     ) -> None:
         super().__init__(input_size, nb_classes, learning_rate, dtype)
         hidden = [hidden_sizes] if isinstance(hidden_sizes, (int, np.integer)) else hidden_sizes
-        hidden = [check_positive_int(h, "each hidden size") for h in hidden]
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        hidden = [check_int(h, "each hidden size", low=1) for h in hidden]
+        check_choice(activation, "activation", sorted(ACTIVATIONS))
         check_init(init)
         sigma = check_sigma(sigma)
         if init == "zeros" and hidden:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_finite, check_int
 from ..backend import resolve_generator
+from ..errors import DataError, TinypropTypeError
 from ._validation import (
     _labels,
     as_float_array,
-    check_finite,
     check_learning_rate,
-    check_positive_int,
     label_indices,
 )
 from .layers import Array
@@ -37,16 +37,16 @@ def _check_data(X: Array, Y: Array, name: str) -> tuple[Array, Array]:
     X = as_float_array(X, f"X_{name}")
     Y = np.asarray(Y)
     if Y.ndim not in (1, 2):
-        raise ValueError(
+        raise DataError(
             f"Y_{name} must be integer labels (N,) or one-hot rows (N, classes), got shape "
             f"{tuple(Y.shape)}"
         )
     if len(X) != len(Y):
-        raise ValueError(
+        raise DataError(
             f"X_{name} has {len(X)} samples but Y_{name} has {len(Y)}; pass one target per sample"
         )
     if len(X) == 0:
-        raise ValueError(f"X_{name} is empty; pass at least one sample")
+        raise DataError(f"X_{name} is empty; pass at least one sample")
     return X, Y
 
 
@@ -55,7 +55,7 @@ def _check_targets(net, Y: Array, name: str) -> None:
     leave the network half-trained: numbers, finite, and (when the network declares its
     outputs) labels in range or one-hot rows of the right width."""
     if Y.dtype.kind not in "biuf":
-        raise TypeError(
+        raise TinypropTypeError(
             f"Y_{name} must be numeric (integer labels or one-hot rows), got dtype {Y.dtype}"
         )
     if Y.dtype.kind == "f":
@@ -66,7 +66,7 @@ def _check_targets(net, Y: Array, name: str) -> None:
     if Y.ndim == 1 and Y.dtype.kind in "iu":
         _labels(Y, n_out, f"Y_{name}")
     elif Y.ndim == 2 and Y.shape[1] != n_out:
-        raise ValueError(
+        raise DataError(
             f"Y_{name} has shape {tuple(Y.shape)} but the network predicts {n_out} outputs; "
             f"expected one-hot rows of shape ({len(Y)}, {n_out}) or integer labels (N,)"
         )
@@ -153,8 +153,8 @@ def train(
     >>> sorted(history), len(history["cost"])
     (['accuracy', 'cost'], 2)
     """
-    number_epochs = check_positive_int(number_epochs, "number_epochs", minimum=0)
-    batch_size = check_positive_int(batch_size, "batch_size")
+    number_epochs = check_int(number_epochs, "number_epochs", low=0)
+    batch_size = check_int(batch_size, "batch_size", low=1)
     learning_rate = check_learning_rate(learning_rate)
     X_train, Y_train = _check_data(X_train, Y_train, "train")
     _check_targets(net, Y_train, "train")

@@ -6,18 +6,12 @@ always returns a new tensor (the values are the same).
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
+from .._validate import check_choice, check_float
 from ..ops import activation as A
 from ..tensor import Tensor
 from .module import Module
-
-
-def _number(value, name: str, layer: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{layer}: {name} must be a number, got {value!r}")
-    return float(value)
 
 
 class _Activation(Module):
@@ -80,7 +74,7 @@ class LeakyReLU(_Activation):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__(inplace)
-        self.negative_slope = _number(negative_slope, "negative_slope", "LeakyReLU")
+        self.negative_slope = check_float(negative_slope, "LeakyReLU: negative_slope")
 
     def forward(self, x) -> Tensor:
         return A.leaky_relu(x, self.negative_slope)
@@ -100,7 +94,7 @@ class ELU(_Activation):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__(inplace)
-        self.alpha = _number(alpha, "alpha", "ELU")
+        self.alpha = check_float(alpha, "ELU: alpha")
 
     def forward(self, x) -> Tensor:
         return A.elu(x, self.alpha)
@@ -123,9 +117,7 @@ class GELU(Module):
 
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
+        self.approximate = check_choice(approximate, "GELU: approximate", ("none", "tanh"))
 
     def forward(self, x) -> Tensor:
         return A.gelu(x, self.approximate)
@@ -145,10 +137,8 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta = _number(beta, "beta", "Softplus")
-        self.threshold = _number(threshold, "threshold", "Softplus")
-        if not self.beta > 0:
-            raise ValueError(f"Softplus: beta must be > 0, got {beta}")
+        self.beta = check_float(beta, "Softplus: beta", low=0, closed="neither")
+        self.threshold = check_float(threshold, "Softplus: threshold", finite=False)
 
     def forward(self, x) -> Tensor:
         return A.softplus(x, self.beta, self.threshold)

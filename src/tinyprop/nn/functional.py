@@ -19,11 +19,11 @@ tinyprop.Size([2, 4])
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
 
+from .._validate import check_float, value_error
 from ..backend import resolve_generator
 from ..grad_mode import is_grad_enabled
 from ..ops import activation as _act
@@ -68,12 +68,6 @@ __all__ = [
     "one_hot",
     "smooth_l1_loss",
 ]
-
-
-def _number(value, name: str, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{what}: {name} must be a number, got {value!r}")
-    return float(value)
 
 
 # ---- activations ----------------------------------------------------------------------
@@ -121,7 +115,7 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Te
     >>> F.leaky_relu(tp.tensor([-2.0, 3.0]), 0.5).tolist()
     [-1.0, 3.0]
     """
-    slope = _number(negative_slope, "negative_slope", "leaky_relu")
+    slope = check_float(negative_slope, "leaky_relu: negative_slope")
     if inplace:
         return _inplace(input, lambda t: _act.leaky_relu(t, slope), "leaky_relu")
     return _act.leaky_relu(input, slope)
@@ -135,7 +129,7 @@ def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     >>> [round(v, 4) for v in F.elu(tp.tensor([-1.0, 2.0])).tolist()]
     [-0.6321, 2.0]
     """
-    alpha = _number(alpha, "alpha", "elu")
+    alpha = check_float(alpha, "elu: alpha")
     if inplace:
         return _inplace(input, lambda t: _act.elu(t, alpha), "elu")
     return _act.elu(input, alpha)
@@ -151,10 +145,10 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     >>> round(F.softplus(tp.tensor(0.0)).item(), 4)
     0.6931
     """
-    beta = _number(beta, "beta", "softplus")
-    threshold = _number(threshold, "threshold", "softplus")
+    beta = check_float(beta, "softplus: beta")
+    threshold = check_float(threshold, "softplus: threshold", finite=False)
     if beta == 0:
-        raise ValueError("softplus: beta must be non-zero (it divides the result), got 0")
+        raise value_error("softplus: beta", "non-zero", beta, "it divides the result")
     return _act.Softplus.apply(float_arg(input), beta, threshold)
 
 
@@ -216,12 +210,10 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def _check_p(p) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
-        raise ValueError(
-            f"dropout probability must be a number in [0, 1], got {p!r}; it is the chance "
-            "that each element is zeroed (e.g. 0.5)"
-        )
-    return float(p)
+    return check_float(
+        p, "dropout probability", low=0, high=1, expected="a number in [0, 1]",
+        fix="it is the chance that each element is zeroed (e.g. 0.5)",
+    )
 
 
 def dropout(

@@ -15,11 +15,11 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 
 import numpy as np
 
+from .._validate import check_float
 from ..backend import resolve_generator
 from ..tensor import Tensor
 
@@ -82,12 +82,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        if param is None:
-            slope = 0.01
-        elif isinstance(param, numbers.Real) and not isinstance(param, bool):
-            slope = float(param)
-        else:
-            raise ValueError(f"negative_slope {param!r} is not a valid number")
+        slope = 0.01 if param is None else check_float(param, "negative_slope")
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
+from .._validate import check_int
 from ..backend import get_default_dtype, resolve_generator
 from ..ops.affine import LinearFunction
 from ..tensor import Tensor, as_tensor_data
 from . import init
 from .module import Module
 from .parameter import Parameter
-
-
-def check_size(value, name: str, layer: str) -> int:
-    """A positive int size argument, or a ValueError saying so."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def float_dtype(dtype, layer: str) -> np.dtype:
@@ -57,8 +50,9 @@ class Linear(Module):
         self, in_features: int, out_features: int, bias: bool = True, dtype=None, generator=None
     ) -> None:
         super().__init__()
-        self.in_features = check_size(in_features, "in_features", "Linear")
-        self.out_features = check_size(out_features, "out_features", "Linear")
+        size = "a positive integer"
+        self.in_features = check_int(in_features, "Linear: in_features", low=1, expected=size)
+        self.out_features = check_int(out_features, "Linear: out_features", low=1, expected=size)
         dt = float_dtype(dtype, "Linear")
         self.weight = Parameter(Tensor._wrap(np.empty((out_features, in_features), dtype=dt)))
         if bias:
@@ -125,11 +119,8 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        for name, v in (("start_dim", start_dim), ("end_dim", end_dim)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-                raise TypeError(f"Flatten: {name} must be an int, got {v!r}")
-        self.start_dim = int(start_dim)
-        self.end_dim = int(end_dim)
+        self.start_dim = check_int(start_dim, "Flatten: start_dim")
+        self.end_dim = check_int(end_dim, "Flatten: end_dim")
 
     def forward(self, x) -> Tensor:
         if not isinstance(x, Tensor):

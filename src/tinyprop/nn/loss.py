@@ -8,20 +8,10 @@ in PyTorch, ``weight`` and ``pos_weight`` are registered as buffers (so they app
 
 from __future__ import annotations
 
-import numbers
-
+from .._validate import check_choice, check_float, check_int
 from ..ops import loss as L
 from ..tensor import Tensor
 from .module import Module
-
-
-def _reduction(reduction, name: str) -> str:
-    if reduction not in L.REDUCTIONS:
-        raise ValueError(
-            f"{name}: reduction must be one of {L.REDUCTIONS}, got {reduction!r} "
-            "('mean' averages over the batch, 'sum' adds up, 'none' keeps one value per sample)"
-        )
-    return reduction
 
 
 class _Loss(Module):
@@ -30,7 +20,11 @@ class _Loss(Module):
         name = type(self).__name__
         if size_average is not None or reduce is not None:
             reduction = L.legacy_reduction(size_average, reduce, reduction, name)
-        self.reduction = _reduction(reduction, name)
+        self.reduction = check_choice(
+            reduction, f"{name}: reduction", L.REDUCTIONS,
+            fix="'mean' averages over the batch, 'sum' adds up, 'none' keeps one value per "
+            "sample",
+        )
 
 
 class _WeightedLoss(_Loss):
@@ -38,12 +32,6 @@ class _WeightedLoss(_Loss):
                  reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
-
-
-def _ignore_index(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: ignore_index must be an int, got {value!r}")
-    return int(value)
 
 
 class CrossEntropyLoss(_WeightedLoss):
@@ -69,17 +57,10 @@ class CrossEntropyLoss(_WeightedLoss):
         label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
-        ignore_index = _ignore_index(ignore_index, "CrossEntropyLoss")
-        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
-            raise TypeError(
-                f"CrossEntropyLoss: label_smoothing must be a number, got {label_smoothing!r}"
-            )
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(
-                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
-            )
-        self.ignore_index = int(ignore_index)
-        self.label_smoothing = float(label_smoothing)
+        self.ignore_index = check_int(ignore_index, "CrossEntropyLoss: ignore_index")
+        self.label_smoothing = check_float(
+            label_smoothing, "CrossEntropyLoss: label_smoothing", low=0, high=1
+        )
 
     def forward(self, input, target) -> Tensor:
         return L.cross_entropy(
@@ -102,7 +83,7 @@ class NLLLoss(_WeightedLoss):
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
                  reduction: str = "mean") -> None:
         super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = _ignore_index(ignore_index, "NLLLoss")
+        self.ignore_index = check_int(ignore_index, "NLLLoss: ignore_index")
 
     def forward(self, input, target) -> Tensor:
         return L.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
@@ -153,9 +134,8 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
-        if isinstance(delta, bool) or not isinstance(delta, numbers.Real) or not delta > 0:
-            raise ValueError(f"HuberLoss: delta must be a positive number, got {delta!r}")
-        self.delta = float(delta)
+        self.delta = check_float(delta, "HuberLoss: delta", low=0, closed="neither",
+                                 finite=False)
 
     def forward(self, input, target) -> Tensor:
         return L.huber_loss(input, target, self.reduction, self.delta)
@@ -174,9 +154,7 @@ class SmoothL1Loss(_Loss):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
                  beta: float = 1.0) -> None:
         super().__init__(size_average, reduce, reduction)
-        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or beta < 0:
-            raise ValueError(f"SmoothL1Loss: beta must be a number >= 0, got {beta!r}")
-        self.beta = float(beta)
+        self.beta = check_float(beta, "SmoothL1Loss: beta", low=0, finite=False)
 
     def forward(self, input, target) -> Tensor:
         return L.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)

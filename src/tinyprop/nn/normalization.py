@@ -6,18 +6,13 @@ import numbers
 
 import numpy as np
 
+from .._validate import check_float, check_int
 from ..ops.normalization import batch_norm, layer_norm
 from ..tensor import Tensor, as_tensor_data
 from . import init
-from .layers import check_size, dtype_error, float_dtype
+from .layers import dtype_error, float_dtype
 from .module import Module
 from .parameter import Parameter
-
-
-def _check_eps(eps, layer: str) -> float:
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-        raise ValueError(f"{layer}: eps must be a positive number (e.g. 1e-5), got {eps!r}")
-    return eps
 
 
 def _check_device(device, layer: str) -> None:
@@ -49,19 +44,16 @@ class _BatchNorm(Module):
         super().__init__()
         name = type(self).__name__
         _check_device(device, name)
-        self.num_features = check_size(num_features, "num_features", name)
-        self.eps = _check_eps(eps, name)
-        if momentum is not None and (
-            isinstance(momentum, bool)
-            or not isinstance(momentum, numbers.Real)
-            or not 0.0 <= momentum <= 1.0
-        ):
-            raise ValueError(
-                f"{name}: momentum must be a number in [0, 1] (weight of the new batch "
-                f"in the running statistics, e.g. 0.1) or None for a cumulative average, "
-                f"got {momentum!r}"
-            )
-        self.momentum = momentum
+        self.num_features = check_int(
+            num_features, f"{name}: num_features", low=1, expected="a positive integer"
+        )
+        self.eps = check_float(eps, f"{name}: eps", low=0, closed="neither", fix="e.g. eps=1e-5")
+        self.momentum = check_float(
+            momentum, f"{name}: momentum", low=0, high=1, allow_none=True,
+            expected="a number in [0, 1] or None",
+            fix="it weighs the new batch in the running statistics (e.g. 0.1); "
+            "None gives a cumulative average",
+        )
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
         dt = float_dtype(dtype, name)
@@ -221,9 +213,10 @@ class LayerNorm(Module):
         if not shape:
             raise ValueError("LayerNorm: normalized_shape must name at least one dimension")
         self.normalized_shape = tuple(
-            check_size(s, "normalized_shape entries", "LayerNorm") for s in shape
+            check_int(s, "LayerNorm: normalized_shape entries", low=1,
+                      expected="a positive integer") for s in shape
         )
-        self.eps = _check_eps(eps, "LayerNorm")
+        self.eps = check_float(eps, "LayerNorm: eps", low=0, closed="neither", fix="e.g. eps=1e-5")
         self.elementwise_affine = bool(elementwise_affine)
         dt = float_dtype(dtype, "LayerNorm")
         if self.elementwise_affine:

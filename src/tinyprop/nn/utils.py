@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
+from .._validate import check_float
 from ..tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
@@ -28,10 +28,6 @@ def _params(parameters, what: str) -> list:
     return params
 
 
-def _number(v, name: str, what: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{what}: {name} must be a number, got {v!r}")
-    return float(v)
 
 
 def clip_grad_norm_(
@@ -57,14 +53,11 @@ def clip_grad_norm_(
     [0.6, 0.8]
     """
     what = "clip_grad_norm_"
-    max_norm = _number(max_norm, "max_norm", what)
-    norm_type = _number(norm_type, "norm_type", what)
-    if max_norm < 0:
-        raise ValueError(f"{what}: max_norm must be >= 0, got {max_norm}")
-    if not norm_type > 0:
-        raise ValueError(
-            f"{what}: norm_type must be > 0 (2.0 for Euclidean) or inf, got {norm_type}"
-        )
+    max_norm = check_float(max_norm, f"{what}: max_norm", low=0, finite=False)
+    norm_type = check_float(
+        norm_type, f"{what}: norm_type", low=0, closed="neither", finite=False,
+        expected="> 0 or inf", fix="2.0 for the Euclidean norm",
+    )
     grads = [p.grad._data for p in _params(parameters, what) if p.grad is not None]
     if not grads:
         return Tensor._wrap(np.zeros((), dtype=np.float32))
@@ -100,9 +93,7 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     [1.0, -0.5]
     """
     what = "clip_grad_value_"
-    clip_value = _number(clip_value, "clip_value", what)
-    if clip_value < 0:
-        raise ValueError(f"{what}: clip_value must be >= 0, got {clip_value}")
+    clip_value = check_float(clip_value, f"{what}: clip_value", low=0, finite=False)
     for p in _params(parameters, what):
         if p.grad is not None:
             np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)

@@ -8,14 +8,18 @@ import warnings
 
 import numpy as np
 
+from .._validate import check_choice
+
 REDUCTIONS = ("mean", "sum", "none")
 
 
 def check_reduction(reduction: str) -> str:
-    """``reduction`` itself, if it is one of ``REDUCTIONS``."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    return reduction
+    """``reduction`` itself, if it is one of ``REDUCTIONS`` (a non-string is a TypeError,
+    an unknown name a ValueError, both from :mod:`tinyprop.errors`)."""
+    if reduction == "mean" and type(reduction) is str:  # the common case
+        return reduction
+    return check_choice(reduction, "reduction", REDUCTIONS,
+                        fix="pass reduction='mean', 'sum' or 'none'")
 
 
 def legacy_reduction(size_average, reduce, reduction: str, what: str) -> str:

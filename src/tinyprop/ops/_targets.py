@@ -4,11 +4,9 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .. import kernels
+from .. import _validate, kernels
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from ._util import as_tensor_arg
@@ -48,10 +46,11 @@ def class_weight(weight, c: int, dtype, what: str):
 
 
 def check_int(value, name: str, what: str) -> int:
-    """``value`` as an int; a bool or a non-integral number is a TypeError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{what}: {name} must be an int, got {value!r}")
-    return int(value)
+    """``value`` as an int (:func:`tinyprop._validate.check_int`: a bool or a float is a
+    TypeError); the message names the argument as ``what``'s (``cross_entropy: ignore_index``)."""
+    if type(value) is int:  # the common case
+        return value
+    return _validate.check_int(value, f"{what}: {name}")
 
 
 _SHAPES = "(C,), (N, C) or (N, C, d1, ..., dK)"

@@ -6,7 +6,9 @@ import numbers
 
 import numpy as np
 
+from .._validate import check_bool, type_error, value_error
 from ..backend import get_default_dtype
+from ..errors import TinypropError, TinypropTypeError
 from ..tensor import Tensor, as_tensor_data
 
 
@@ -77,9 +79,10 @@ def _as_float(x, other):
     return np.asarray(x).astype(dt)
 
 
-class DimensionError(IndexError, ValueError):
-    """A dimension out of range: an IndexError as in PyTorch, and a ValueError by
-    tinyprop's policy (wrong value)."""
+class DimensionError(TinypropError, IndexError, ValueError):
+    """A dimension out of range: one of tinyprop's errors (:mod:`tinyprop.errors`), an
+    ``IndexError`` as in PyTorch, and a ``ValueError`` by tinyprop's policy (a wrong value).
+    """
 
 
 def axis_args(dim, keepdim, axis=None, keepdims=None):
@@ -88,15 +91,15 @@ def axis_args(dim, keepdim, axis=None, keepdims=None):
     dimensions, as in ``torch.sum(x, dim=())``."""
     if axis is not None:
         if dim is not None:
-            raise TypeError("give either dim= or its alias axis=, not both")
+            raise TinypropTypeError("give either dim= or its alias axis=, not both")
         dim = axis
     if keepdims is not None:
         keepdim = keepdims
     if isinstance(dim, (list, tuple)):
         dim = tuple(dim) or None
-    if isinstance(keepdim, Tensor) or not isinstance(keepdim, (bool, np.bool_, int)):
-        raise TypeError(f"keepdim must be a bool, got {type(keepdim).__name__}")
-    return dim, bool(keepdim)
+    if keepdim is not True and keepdim is not False:  # the common case costs two `is`
+        keepdim = check_bool(keepdim, "keepdim", fix="pass keepdim=True or keepdim=False")
+    return dim, keepdim
 
 
 def normalize_axes(axis, ndim: int) -> tuple:
@@ -106,22 +109,38 @@ def normalize_axes(axis, ndim: int) -> tuple:
     """
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    n = max(ndim, 1)
+    if type(axis) is int:  # fast path: one plain int
+        if not -n <= axis < n:
+            raise _out_of_range(axis, ndim)
+        return (axis % ndim,) if ndim else ()
+    try:
+        axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    except TypeError:  # not a sequence (dim=1.0): refused below as one wrong dimension
+        axes = (axis,)
     out = []
     for a in axes:
-        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"a dimension must be an int, got {type(a).__name__} ({a!r})")
-        a = int(a)
-        if not -max(ndim, 1) <= a < max(ndim, 1):
-            raise DimensionError(
-                f"dimension {a} is out of range for a tensor with {ndim} dimensions; "
-                f"use a dimension in [{-max(ndim, 1)}, {max(ndim, 1) - 1}]"
-            )
+        if type(a) is not int:
+            if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+                raise type_error("dim", "an integer", a,
+                                 "pass an int such as dim=0 or dim=-1")
+            a = int(a)
+        if not -n <= a < n:
+            raise _out_of_range(a, ndim)
         if ndim:
             out.append(a % ndim)
     if len(set(out)) != len(out):
-        raise ValueError(f"dimension {axis} appears more than once; list each dimension once")
+        raise value_error("dim", "a list of distinct dimensions", axis,
+                          "a dimension appears more than once; list each dimension once")
     return tuple(sorted(out))
+
+
+def _out_of_range(a: int, ndim: int) -> DimensionError:
+    n = max(ndim, 1)
+    return DimensionError(
+        f"dim must be in [{-n}, {n - 1}] for a tensor with {ndim} dimension(s), got "
+        f"dimension {a} (out of range); negative dims count from the end (-1 is the last)"
+    )
 
 
 def expand_reduced(g, shape, axes, keepdims):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_float
 from ..function import Function
 from ..tensor import Tensor
 from ._util import _as_float, _kind, as_tensor_arg, binary, pair
@@ -164,10 +165,13 @@ class RPowScalar(Function):
 
 
 def _scaled(b, alpha, what):
+    if alpha is True:  # PyTorch's alpha for bool tensors; a no-op, as it always was here
+        return b
+    if type(alpha) is not int and type(alpha) is not float:  # the common cases skip this
+        # validated, not converted: an int alpha keeps an int tensor int
+        check_float(alpha, f"{what}: alpha", finite=False, fix="pass a number, e.g. alpha=2")
     if alpha == 1:
         return b
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)):
-        raise TypeError(f"{what}: alpha must be a number, got {type(alpha).__name__}")
     return mul(b, alpha) if isinstance(b, Tensor) else np.multiply(b, alpha)
 
 

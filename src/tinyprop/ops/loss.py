@@ -14,11 +14,10 @@ names are re-exported here, so ``tinyprop.ops.loss`` still offers every loss.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from .. import kernels
+from .._validate import check_float
 from ..function import Function
 from ..tensor import Tensor
 from ._reduction import REDUCTIONS, legacy_reduction, row_scale, safe_mean
@@ -194,10 +193,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     what = "cross_entropy"
     reduction = legacy_reduction(size_average, reduce, reduction, what)
     ignore_index = check_int(ignore_index, "ignore_index", what)
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
-        raise TypeError(f"{what}: label_smoothing must be a number, got {label_smoothing!r}")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"{what}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if type(label_smoothing) is not float or not 0.0 <= label_smoothing <= 1.0:
+        label_smoothing = check_float(label_smoothing, f"{what}: label_smoothing", low=0.0,
+                                      high=1.0, expected="a number in [0, 1]",
+                                      fix="pass e.g. label_smoothing=0.1 (0 turns it off)")
     x = class_input(input, what)
     shape = x._data.shape
     c = shape[1] if len(shape) > 1 else shape[0]

@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 
+from .._validate import check_choice, check_int, describe
 from ..function import Function
 from ..tensor import Tensor
 from ._util import as_tensor_arg
@@ -101,13 +102,11 @@ def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
     """
     a = as_tensor_arg(input)
     widths = _pad_widths(pad, a.ndim)
-    if not isinstance(mode, str):
-        raise TypeError(
-            f"pad: mode must be one of {PAD_MODES}, got {mode!r}; the third argument is "
-            "the mode, as in PyTorch: pass the fill value by keyword, pad(x, p, value=...)"
-        )
-    if mode not in PAD_MODES:
-        raise ValueError(f"pad: mode must be one of {PAD_MODES}, got {mode!r}")
+    if type(mode) is not str or mode != "constant":
+        fix = None if isinstance(mode, str) else (
+            "the third argument is the mode, as in PyTorch: pass the fill value by keyword, "
+            "pad(x, p, value=...)")
+        check_choice(mode, "pad: mode", PAD_MODES, fix=fix)
     if mode != "constant" and value is not None:
         raise ValueError(
             f"pad: mode {mode!r} takes no value (only 'constant' fills with one); drop value="
@@ -131,8 +130,10 @@ def _pad_widths(pad, ndim: int) -> list:
             f"pad: pad is PyTorch's flat tuple starting from the last dimension, not NumPy's "
             f"(before, after) pairs per axis; for {pad!r} use pad(x, {flat})"
         )
-    if not all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in items):
-        raise TypeError(f"pad: pad must hold ints, got {pad!r}")
+    for i, p in enumerate(items):
+        if type(p) is not int:  # the common case skips the check
+            check_int(p, f"pad: pad[{i}]",
+                      fix=f"pad holds ints, such as (1, 1); pad was {describe(pad)}")
     if len(items) % 2 or len(items) // 2 > ndim:
         raise ValueError(
             f"pad: pad needs an even number of widths, at most 2 per dimension ({2 * ndim} "

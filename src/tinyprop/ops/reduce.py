@@ -9,6 +9,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import kernels
+from .._validate import check_float
 from ..function import Function
 from ..tensor import Tensor
 from ._util import (
@@ -305,8 +306,9 @@ def _var_args(dim, unbiased, keepdim, correction):
         correction = 1 if unbiased else 0
     if correction is None:
         correction = 1
-    if isinstance(correction, bool) or not isinstance(correction, (int, float, np.number)):
-        raise TypeError(f"correction must be a number, got {type(correction).__name__}")
+    elif type(correction) is not int and type(correction) is not float:
+        check_float(correction, "correction", finite=False,
+                    fix="pass correction=1 (Bessel's, the default) or correction=0")
     return dim, keepdim, correction
 
 

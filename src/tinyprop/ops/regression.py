@@ -8,11 +8,10 @@ broadcast ``weight`` / ``pos_weight`` by ``binary_cross_entropy_with_logits``.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from .. import kernels
+from .._validate import check_float
 from ..function import Function
 from ..tensor import Tensor
 from ._reduction import check_reduction, legacy_reduction, reduce_loss
@@ -205,11 +204,8 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0,
     """
     what = "huber_loss"
     reduction = check_reduction(reduction)
-    if isinstance(delta, bool) or not isinstance(delta, numbers.Real):
-        raise TypeError(f"{what}: delta must be a number, got {delta!r}")
-    if not delta > 0:
-        raise ValueError(f"huber_loss needs delta > 0, got {delta}")
-    delta = float(delta)
+    delta = check_float(delta, f"{what}: delta", low=0.0, closed="neither", finite=False,
+                        fix="pass e.g. delta=1.0")  # inf is PyTorch's valid MSE/2
     return _elementwise(lambda a, b, r: HuberLoss.apply(a, b, delta, r), input, target,
                         weight, reduction, what, by_weight=False)
 
@@ -226,10 +222,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
     """
     what = "smooth_l1_loss"
     reduction = legacy_reduction(size_average, reduce, reduction, what)
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
-        raise TypeError(f"{what}: beta must be a number, got {beta!r}")
-    if beta < 0:
-        raise ValueError(f"{what} needs beta >= 0 (0 gives the L1 loss), got {beta}")
+    beta = check_float(beta, f"{what}: beta", low=0.0, finite=False,
+                       fix="pass e.g. beta=1.0 (beta=0 gives the L1 loss)")
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
     a, b = _operands(input, target, what)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import type_error
 from ._steps import _buffer, _div_sqrt, _mul_add_sq_, _sub_scaled_, lerp_
 from ._validate import check_bool, check_real
 from .optimizer import Optimizer
@@ -11,7 +12,7 @@ from .optimizer import Optimizer
 
 def _check_betas(betas) -> tuple:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}; e.g. (0.9, 0.999)")
+        raise type_error("betas", "a pair (beta1, beta2)", betas, "pass e.g. betas=(0.9, 0.999)")
     return tuple(
         check_real(
             f"betas[{i}]", b, low=0.0, high=1.0, high_open=True, hint="each beta is in [0, 1)"

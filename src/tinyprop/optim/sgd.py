@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConfigError
 from ._steps import _add_scaled, _mul_add_, _sub_scaled_
 from ._validate import check_bool, check_real
 from .optimizer import Optimizer
@@ -67,7 +68,7 @@ class SGD(Optimizer):
         group["nesterov"] = check_bool("nesterov", group["nesterov"])
         group["maximize"] = check_bool("maximize", group["maximize"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(
+            raise ConfigError(
                 f"nesterov=True needs momentum > 0 and dampening = 0, got momentum="
                 f"{group['momentum']} and dampening={group['dampening']}; set momentum "
                 "(e.g. 0.9) or turn nesterov off"

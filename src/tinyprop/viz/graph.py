@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .._atomic import atomic_write_path
+from ..errors import TinypropError
 from ..tensor import Tensor
 from ._checks import check_positive_int
 
@@ -39,7 +40,11 @@ _STYLE_ROOT = 'style="filled,bold", fillcolor="#d1e7dd"'
 _STYLE_OP = 'shape=ellipse, style=filled, fillcolor="#fff3cd"'
 
 
-class GraphvizNotFoundError(RuntimeError):
+class GraphvizError(TinypropError, RuntimeError):
+    """Graphviz's ``dot`` could not draw the graph (it failed or took too long)."""
+
+
+class GraphvizNotFoundError(GraphvizError):
     """Raised by :meth:`Graph.render` when Graphviz's ``dot`` is not on PATH.
 
     >>> try:
@@ -156,14 +161,14 @@ class Graph:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise RuntimeError(
+            raise GraphvizError(
                 f"Graphviz's dot did not finish within {timeout:g} s on a graph of "
                 f"{self.n_tensors + self.n_ops} nodes; draw fewer nodes (max_nodes=) or "
                 "pass a larger timeout"
             ) from None
         if proc.returncode != 0:
             err = proc.stderr.decode("utf-8", "replace").strip()
-            raise RuntimeError(f"Graphviz's dot failed (exit {proc.returncode}): {err}")
+            raise GraphvizError(f"Graphviz's dot failed (exit {proc.returncode}): {err}")
         return proc.stdout
 
     def render(self, path, format=None, timeout: float = 60.0) -> Path:
