@@ -283,12 +283,7 @@ def animate_decision_boundary(frames, X, y, grid, path, fps=5, dpi=80):
     from itertools import chain
 
     out = check_path(path, formats=("gif",), what="path")
-    try:
-        fps = float(fps)
-    except (TypeError, ValueError):
-        raise TypeError(f"fps must be a number, got {fps!r}") from None
-    if not np.isfinite(fps) or not 0 < fps <= 100:
-        raise ValueError(f"fps must be in (0, 100], got {fps}")
+    fps = _check_fps(fps)
     dpi = check_positive_int(dpi, "dpi")
     X, y, xx, yy = _prepare(X, y, grid)
     it = iter(frames)
@@ -296,16 +291,7 @@ def animate_decision_boundary(frames, X, y, grid, path, fps=5, dpi=80):
         first = next(it)
     except StopIteration:
         raise ValueError("frames is empty; expected at least one (probs, title) pair") from None
-
-    def unpack(i, frame):
-        if not isinstance(frame, (tuple, list)) or len(frame) != 2:
-            raise TypeError(
-                f"frames[{i}] must be a (probs, title) pair, got {type(frame).__name__}"
-            )
-        p = _resolve_probs(frame[0], xx, yy)
-        return p, ("" if frame[1] is None else str(frame[1]))
-
-    p0, _ = unpack(0, first)
+    p0, _ = _unpack_frame(0, first, xx, yy)
     k = _n_classes(p0, y)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(5, 4.5))
@@ -319,22 +305,46 @@ def animate_decision_boundary(frames, X, y, grid, path, fps=5, dpi=80):
 
         def write(tmp):
             with writer.saving(fig, tmp, dpi):
-                background = []
-                for i, frame in enumerate(chain([first], it)):
-                    p, title = unpack(i, frame)
-                    if p.shape[1] != p0.shape[1]:
-                        raise ValueError(
-                            f"frames[{i}] has {p.shape[1]} classes but frames[0] has "
-                            f"{p0.shape[1]}; every frame must come from the same model"
-                        )
-                    for artist in background:
-                        _remove(artist)
-                    background = _draw_background(ax, p, xx, yy, k)
-                    ax.set_title(title, fontsize=9)
-                    writer.grab_frame()
+                _draw_frames(writer, ax, chain([first], it), p0, xx, yy, k)
 
         out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_path(out, write)
     finally:
         plt.close(fig)
     return out
+
+
+def _check_fps(fps) -> float:
+    """``fps`` as a float in (0, 100]."""
+    try:
+        fps = float(fps)
+    except (TypeError, ValueError):
+        raise TypeError(f"fps must be a number, got {fps!r}") from None
+    if not np.isfinite(fps) or not 0 < fps <= 100:
+        raise ValueError(f"fps must be in (0, 100], got {fps}")
+    return fps
+
+
+def _unpack_frame(i, frame, xx, yy):
+    """Checked ``(probs, title)`` of ``frames[i]``: probabilities (M, K) and a string."""
+    if not isinstance(frame, (tuple, list)) or len(frame) != 2:
+        raise TypeError(f"frames[{i}] must be a (probs, title) pair, got {type(frame).__name__}")
+    p = _resolve_probs(frame[0], xx, yy)
+    return p, ("" if frame[1] is None else str(frame[1]))
+
+
+def _draw_frames(writer, ax, frames, p0, xx, yy, k: int) -> None:
+    """Redraw the background and title for each frame and grab it into ``writer``."""
+    background = []
+    for i, frame in enumerate(frames):
+        p, title = _unpack_frame(i, frame, xx, yy)
+        if p.shape[1] != p0.shape[1]:
+            raise ValueError(
+                f"frames[{i}] has {p.shape[1]} classes but frames[0] has "
+                f"{p0.shape[1]}; every frame must come from the same model"
+            )
+        for artist in background:
+            _remove(artist)
+        background = _draw_background(ax, p, xx, yy, k)
+        ax.set_title(title, fontsize=9)
+        writer.grab_frame()

@@ -285,14 +285,7 @@ def draw_graph(
         raise ValueError(f"rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     labels = _normalize_names(names)
     tensors, _ids, ops, total = _walk(tensor, limit)
-
-    # Tensors drawn without their op, or whose op lost some inputs to max_nodes.
-    drawn_outputs = {out for op in ops for out in op[3]}
-    hidden = {i for i, t in enumerate(tensors) if t.grad_fn is not None and i not in drawn_outputs}
-    for _ctx, _out, parents, outs in ops:
-        if any(p < 0 for p in parents):
-            hidden.update(outs)
-
+    hidden = _hidden_inputs(tensors, ops)
     lines = [
         "digraph tinyprop {",
         f"  graph [rankdir={rankdir}, fontname=Helvetica, fontsize=11];",
@@ -300,49 +293,83 @@ def draw_graph(
         "  edge [arrowsize=0.7];",
     ]
     for i, t in enumerate(tensors):
-        fields = []
-        if id(t) in labels:
-            fields.append(escape_record(labels[id(t)]))
-        shape = "scalar" if t._data.ndim == 0 else str(tuple(t._data.shape))
-        fields.append(escape_record(f"{shape} {t._data.dtype}"))
-        if show_values:
-            fields.append(escape_record("data " + _fmt_array(t._data)))
-        if show_grads:
-            g = t.grad
-            g = None if g is None else (g._data if isinstance(g, Tensor) else g)
-            fields.append(escape_record("grad " + ("None" if g is None else _fmt_array(g))))
-        if i in hidden:
-            fields.append(escape_record("(inputs not drawn)"))
-        if i == 0:
-            style = _STYLE_ROOT
-        elif t.grad_fn is not None:
-            style = _STYLE_INTER
-        elif t.requires_grad:
-            style = _STYLE_PARAM
-        else:
-            style = _STYLE_CONST
-        label = "{" + " | ".join(fields) + "}"
-        if rankdir in ("TB", "BT"):
-            label = " | ".join(fields)
-        lines.append(f'  t{i} [label="{label}", {style}];')
+        fields = _tensor_fields(t, labels, show_values, show_grads, i in hidden)
+        lines.append(_tensor_node_line(i, t, fields, rankdir))
     for j, (ctx, _out, parents, outs) in enumerate(ops):
-        name = ctx.fn.__name__ if getattr(ctx, "fn", None) is not None else "op"
-        if name.endswith("Backward"):
-            name = name[: -len("Backward")]
-        lines.append(f'  op{j} [label="{escape_string(name)}", {_STYLE_OP}];')
-        for p in parents:
-            if p >= 0:
-                lines.append(f"  t{p} -> op{j};")
-        for out in outs:
-            lines.append(f"  op{j} -> t{out};")
-    shown = len(tensors) + len(ops)
-    if total > shown:
-        note = (
-            f"graph truncated: showing {shown} of {total} nodes nearest the output; "
-            f"pass max_nodes={total} to draw all"
-        )
-        lines.append(f'  label="{escape_string(note)}";')
-        lines.append("  labelloc=t;")
+        lines.extend(_op_lines(j, ctx, parents, outs))
+    lines.extend(_truncation_lines(len(tensors) + len(ops), total))
     lines.append("}")
     text = "\n".join(lines) + "\n"
     return Graph(text, n_tensors=len(tensors), n_ops=len(ops), total_nodes=total)
+
+
+def _hidden_inputs(tensors, ops) -> set[int]:
+    """Tensors drawn without their op, or whose op lost some inputs to max_nodes."""
+    drawn_outputs = {out for op in ops for out in op[3]}
+    hidden = {i for i, t in enumerate(tensors) if t.grad_fn is not None and i not in drawn_outputs}
+    for _ctx, _out, parents, outs in ops:
+        if any(p < 0 for p in parents):
+            hidden.update(outs)
+    return hidden
+
+
+def _tensor_fields(t, labels, show_values, show_grads, inputs_hidden) -> list[str]:
+    """The escaped record fields of one tensor node: name, shape/dtype, values, grad."""
+    fields = []
+    if id(t) in labels:
+        fields.append(escape_record(labels[id(t)]))
+    shape = "scalar" if t._data.ndim == 0 else str(tuple(t._data.shape))
+    fields.append(escape_record(f"{shape} {t._data.dtype}"))
+    if show_values:
+        fields.append(escape_record("data " + _fmt_array(t._data)))
+    if show_grads:
+        g = t.grad
+        g = None if g is None else (g._data if isinstance(g, Tensor) else g)
+        fields.append(escape_record("grad " + ("None" if g is None else _fmt_array(g))))
+    if inputs_hidden:
+        fields.append(escape_record("(inputs not drawn)"))
+    return fields
+
+
+def _tensor_style(i, t) -> str:
+    """Root green, intermediates plain, parameters blue, constants grey and dashed."""
+    if i == 0:
+        return _STYLE_ROOT
+    if t.grad_fn is not None:
+        return _STYLE_INTER
+    if t.requires_grad:
+        return _STYLE_PARAM
+    return _STYLE_CONST
+
+
+def _tensor_node_line(i, t, fields, rankdir) -> str:
+    """The DOT line for tensor node ``t{i}``."""
+    label = "{" + " | ".join(fields) + "}"
+    if rankdir in ("TB", "BT"):
+        label = " | ".join(fields)
+    return f'  t{i} [label="{label}", {_tensor_style(i, t)}];'
+
+
+def _op_lines(j, ctx, parents, outs) -> list[str]:
+    """The DOT lines for op node ``op{j}`` and its input/output edges."""
+    name = ctx.fn.__name__ if getattr(ctx, "fn", None) is not None else "op"
+    if name.endswith("Backward"):
+        name = name[: -len("Backward")]
+    lines = [f'  op{j} [label="{escape_string(name)}", {_STYLE_OP}];']
+    for p in parents:
+        if p >= 0:
+            lines.append(f"  t{p} -> op{j};")
+    for out in outs:
+        lines.append(f"  op{j} -> t{out};")
+    return lines
+
+
+def _truncation_lines(shown, total) -> list[str]:
+    """A graph label saying what ``max_nodes`` cut (nothing when all is drawn)."""
+    if total <= shown:
+        return []
+    note = (
+        f"graph truncated: showing {shown} of {total} nodes nearest the output; "
+        f"pass max_nodes={total} to draw all"
+    )
+    return [f'  label="{escape_string(note)}";', "  labelloc=t;"]

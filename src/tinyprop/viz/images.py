@@ -85,11 +85,7 @@ def plot_samples(
     idx = idx[:n]
     plt = pyplot()
     if len(idx) == 0:
-        fig, ax = plt.subplots(figsize=(4, 1.5))
-        ax.axis("off")
-        msg = "no mistakes" if only_mistakes and len(imgs) else "no images"
-        ax.text(0.5, 0.5, msg, ha="center", va="center", fontsize=12)
-        return finish(fig, path)
+        return _empty_samples_figure(plt, only_mistakes and len(imgs), path)
     rows, cols = grid_layout(len(idx))
     fig, axes = plt.subplots(rows, cols, figsize=(1.5 * cols, 1.7 * rows), squeeze=False)
     lo, hi = float(imgs[idx].min()), float(imgs[idx].max())
@@ -97,28 +93,48 @@ def plot_samples(
         ax.axis("off")
     for ax, i in zip(axes.flat, idx):
         _show(ax, imgs[i], cmap="gray_r", vmin=lo, vmax=hi)
-        text = _label_text(int(t[i]), class_names)
-        wrong = False
-        if p is not None:
-            text += "/" + _label_text(int(p[i]), class_names)
-            wrong = bool(t[i] != p[i])
-        ax.set_title(
-            text,
-            fontsize=9,
-            color=_MISTAKE if wrong else "black",
-            fontweight="bold" if wrong else "normal",
-        )
-        if wrong:
-            for spine in ax.spines.values():
-                spine.set_edgecolor(_MISTAKE)
-                spine.set_linewidth(2.5)
+        _title_sample(ax, int(t[i]), None if p is None else int(p[i]), class_names)
+    head = _samples_heading(t, p, idx)
+    fig.suptitle(f"{title}: {head}" if title else head, fontsize=10)
+    fig.tight_layout()
+    return finish(fig, path)
+
+
+def _empty_samples_figure(plt, no_mistakes, path):
+    """A small figure saying there is nothing to show."""
+    fig, ax = plt.subplots(figsize=(4, 1.5))
+    ax.axis("off")
+    msg = "no mistakes" if no_mistakes else "no images"
+    ax.text(0.5, 0.5, msg, ha="center", va="center", fontsize=12)
+    return finish(fig, path)
+
+
+def _title_sample(ax, true: int, pred, class_names) -> None:
+    """Title one sample "true/pred"; a mistake gets a red bold title and red frame."""
+    text = _label_text(true, class_names)
+    wrong = False
+    if pred is not None:
+        text += "/" + _label_text(pred, class_names)
+        wrong = bool(true != pred)
+    ax.set_title(
+        text,
+        fontsize=9,
+        color=_MISTAKE if wrong else "black",
+        fontweight="bold" if wrong else "normal",
+    )
+    if wrong:
+        for spine in ax.spines.values():
+            spine.set_edgecolor(_MISTAKE)
+            spine.set_linewidth(2.5)
+
+
+def _samples_heading(t, p, idx) -> str:
+    """The figure heading: what the titles mean and how many shown are wrong."""
     head = "true/pred" if p is not None else "true label"
     if p is not None:
         n_wrong = int((t[idx] != p[idx]).sum())
         head += f" ({n_wrong} of {len(idx)} shown wrong, in red)"
-    fig.suptitle(f"{title}: {head}" if title else head, fontsize=10)
-    fig.tight_layout()
-    return finish(fig, path)
+    return head
 
 
 def plot_first_layer_weights(weight, image_shape=None, n=None, path=None, title=None):

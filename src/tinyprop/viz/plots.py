@@ -77,6 +77,25 @@ def plot_curves(history, path=None, title=None):
     rows = _history_rows(history)
     if not rows:
         raise ValueError("history is empty; expected at least one per-epoch dict")
+    series = _collect_series(rows)
+    kinds = [k for k in ("loss", "accuracy") if series[k]]
+    if not kinds:
+        raise ValueError(
+            f"history has no loss or accuracy values; got keys {sorted(rows[0])}; expected "
+            "keys such as 'train_loss', 'val_loss', 'train_accuracy', 'val_accuracy'"
+        )
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(kinds), figsize=(5.5 * len(kinds), 4), squeeze=False)
+    for ax, kind in zip(axes[0], kinds):
+        _draw_metric_panel(ax, kind, series[kind])
+    if title:
+        fig.suptitle(str(title))
+    fig.tight_layout()
+    return finish(fig, path)
+
+
+def _collect_series(rows) -> dict[str, dict[str, tuple[list, list]]]:
+    """{'loss' | 'accuracy': {split: (epochs, values)}} from the per-epoch dicts."""
     series: dict[str, dict[str, tuple[list, list]]] = {"loss": {}, "accuracy": {}}
     for i, row in enumerate(rows):
         x = row.get("epoch", i + 1)
@@ -96,34 +115,26 @@ def plot_curves(history, path=None, title=None):
             xs, ys = series[kind[0]].setdefault(kind[1], ([], []))
             xs.append(xv)
             ys.append(v)
-    kinds = [k for k in ("loss", "accuracy") if series[k]]
-    if not kinds:
-        raise ValueError(
-            f"history has no loss or accuracy values; got keys {sorted(rows[0])}; expected "
-            "keys such as 'train_loss', 'val_loss', 'train_accuracy', 'val_accuracy'"
+    return series
+
+
+def _draw_metric_panel(ax, kind: str, splits) -> None:
+    """One panel (loss or accuracy): a line per split, in train/val/test order."""
+    for split in sorted(splits, key=_split_rank):
+        xs, ys = splits[split]
+        ax.plot(
+            xs,
+            ys,
+            _SPLIT_STYLE.get(split, "-."),
+            marker="o" if len(xs) <= 30 else None,
+            markersize=3,
+            label=split,
         )
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(kinds), figsize=(5.5 * len(kinds), 4), squeeze=False)
-    for ax, kind in zip(axes[0], kinds):
-        for split in sorted(series[kind], key=_split_rank):
-            xs, ys = series[kind][split]
-            ax.plot(
-                xs,
-                ys,
-                _SPLIT_STYLE.get(split, "-."),
-                marker="o" if len(xs) <= 30 else None,
-                markersize=3,
-                label=split,
-            )
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(kind)
-        ax.set_title(kind)
-        ax.grid(alpha=0.3)
-        ax.legend()
-    if title:
-        fig.suptitle(str(title))
-    fig.tight_layout()
-    return finish(fig, path)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(kind)
+    ax.set_title(kind)
+    ax.grid(alpha=0.3)
+    ax.legend()
 
 
 def confusion_matrix(y_true, y_pred, n_classes=None) -> np.ndarray:
@@ -187,11 +198,7 @@ def plot_confusion_matrix(
             f"class_names has {len(class_names)} names but there are {k} classes; "
             "pass one name per class"
         )
-    if normalize:
-        sums = cm.sum(axis=1, keepdims=True)
-        values = np.divide(cm, sums, out=np.zeros(cm.shape), where=sums > 0)
-    else:
-        values = cm
+    values = _normalized(cm) if normalize else cm
     plt = pyplot()
     size = min(4 + 0.45 * k, 14)
     fig, ax = plt.subplots(figsize=(size + 1, size))
@@ -199,6 +206,24 @@ def plot_confusion_matrix(
     im = ax.imshow(values, cmap="Blues", vmin=0, vmax=vmax)
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     names = class_names if class_names is not None else [str(i) for i in range(k)]
+    _set_class_ticks(ax, names, k)
+    if k <= 30:
+        _annotate_cells(ax, values, normalize, vmax)
+    n = int(cm.sum())
+    acc = np.trace(cm) / n if n else float("nan")
+    ax.set_title(title if title else f"confusion matrix (n={n}, accuracy {acc:.1%})")
+    fig.tight_layout()
+    return finish(fig, path)
+
+
+def _normalized(cm: np.ndarray) -> np.ndarray:
+    """Each row divided by its count (all-zero rows stay zero)."""
+    sums = cm.sum(axis=1, keepdims=True)
+    return np.divide(cm, sums, out=np.zeros(cm.shape), where=sums > 0)
+
+
+def _set_class_ticks(ax, names, k: int) -> None:
+    """Class-name ticks on both axes (every few classes when there are over 30)."""
     ticks = np.arange(k)
     step = max(1, math.ceil(k / 30))
     ax.set_xticks(
@@ -210,23 +235,22 @@ def plot_confusion_matrix(
     ax.set_yticks(ticks[::step], names[::step])
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    if k <= 30:
-        for i in range(k):
-            for j in range(k):
-                v = values[i, j]
-                text = f"{v:.2f}" if normalize else str(int(v))
-                dark = v > 0.55 * vmax
-                ax.text(
-                    j,
-                    i,
-                    text,
-                    ha="center",
-                    va="center",
-                    fontsize=8 if k > 12 else 10,
-                    color="white" if dark else "black",
-                )
-    n = int(cm.sum())
-    acc = np.trace(cm) / n if n else float("nan")
-    ax.set_title(title if title else f"confusion matrix (n={n}, accuracy {acc:.1%})")
-    fig.tight_layout()
-    return finish(fig, path)
+
+
+def _annotate_cells(ax, values, normalize, vmax) -> None:
+    """Write each cell's value, white on dark cells."""
+    k = values.shape[0]
+    for i in range(k):
+        for j in range(k):
+            v = values[i, j]
+            text = f"{v:.2f}" if normalize else str(int(v))
+            dark = v > 0.55 * vmax
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=8 if k > 12 else 10,
+                color="white" if dark else "black",
+            )
