@@ -75,6 +75,18 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         raise ValueError(
             f"gradcheck needs eps > 0, atol >= 0, rtol >= 0; got {eps}, {atol}, {rtol}"
         )
+    args = _float64_args(inputs)
+    checked = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input has requires_grad=True; nothing to check")
+    us = _backward_once(fn, args, np.random.default_rng(seed))
+    for i in checked:
+        _check_input(fn, args, i, us, eps, atol, rtol)
+    return True
+
+
+def _float64_args(inputs) -> list:
+    """``inputs`` as a list, float Tensors copied to float64 keeping requires_grad."""
     single = isinstance(inputs, Tensor)
     items = [inputs] if single else list(inputs)
     args = []
@@ -86,10 +98,11 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             args.append(t)
         else:
             args.append(x)
-    checked = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
-    if not checked:
-        raise ValueError("gradcheck: no input has requires_grad=True; nothing to check")
-    rng = np.random.default_rng(seed)
+    return args
+
+
+def _backward_once(fn, args, rng) -> list:
+    """Backpropagate ``sum(u * fn(*args))`` for random cotangents ``u``; return them."""
     with enable_grad():
         outs = _outputs(fn(*args))
         if not outs:
@@ -103,23 +116,26 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
             total = term if total is None else total + term
         if total is not None:
             total.backward()
-    for i in checked:
-        x = args[i]
-        analytic = np.zeros(x.shape) if x.grad is None else x.grad._data.astype(np.float64)
-        with no_grad():
-            numeric = numerical_gradient(
-                lambda: _objective(_outputs(fn(*args)), us), x._data, eps)
-        err = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
-        bad = ~(err <= 0)  # NaN counts as a failure
-        if bad.any():
-            worst = np.unravel_index(int(np.nanargmax(np.where(bad, np.abs(analytic - numeric),
-                                                               -np.inf))), x.shape)
-            worst = tuple(int(i) for i in worst)
-            where = worst if x.ndim else "()"
-            raise GradcheckError(
-                f"gradcheck: gradient of input {i} (shape {tuple(x.shape)}) is wrong at element "
-                f"{where}: analytic {analytic[worst]:.10g}, numeric {numeric[worst]:.10g} "
-                f"(|diff| {abs(analytic[worst] - numeric[worst]):.3g}, allowed "
-                f"{atol:g} + {rtol:g}*|numeric|); {int(bad.sum())} of {x._data.size} elements fail"
-            )
-    return True
+    return us
+
+
+def _check_input(fn, args, i, us, eps, atol, rtol) -> None:
+    """Compare input ``i``'s analytic gradient with central differences, or raise."""
+    x = args[i]
+    analytic = np.zeros(x.shape) if x.grad is None else x.grad._data.astype(np.float64)
+    with no_grad():
+        numeric = numerical_gradient(
+            lambda: _objective(_outputs(fn(*args)), us), x._data, eps)
+    err = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    bad = ~(err <= 0)  # NaN counts as a failure
+    if bad.any():
+        worst = np.unravel_index(int(np.nanargmax(np.where(bad, np.abs(analytic - numeric),
+                                                           -np.inf))), x.shape)
+        worst = tuple(int(i) for i in worst)
+        where = worst if x.ndim else "()"
+        raise GradcheckError(
+            f"gradcheck: gradient of input {i} (shape {tuple(x.shape)}) is wrong at element "
+            f"{where}: analytic {analytic[worst]:.10g}, numeric {numeric[worst]:.10g} "
+            f"(|diff| {abs(analytic[worst] - numeric[worst]):.3g}, allowed "
+            f"{atol:g} + {rtol:g}*|numeric|); {int(bad.sum())} of {x._data.size} elements fail"
+        )

@@ -123,8 +123,6 @@ def download_mnist(
 
     >>> load_mnist(download_mnist())  # doctest: +SKIP
     """
-    import http.client
-
     root = Path(root).expanduser() if root is not None else default_data_dir("mnist")
     bases = _check_mirrors(mirrors)
     sums = dict(MNIST_SHA256 if checksums is None else checksums)
@@ -137,32 +135,45 @@ def download_mnist(
         dest = root / name
         if not force and dest.is_file() and _sha256_file(dest) == expected:
             continue
-        errors: list[str] = []
-        for base in bases:
-            url = base + name
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=root)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    got = _fetch(url, f, timeout)
-                    f.flush()
-                    os.fsync(f.fileno())
-                if got != expected:
-                    errors.append(f"{url}: sha256 mismatch, expected {expected}, got {got}")
-                    continue
-                os.replace(tmp, dest)
-                break
-            except (OSError, http.client.HTTPException, ValueError) as err:
-                errors.append(f"{url}: {type(err).__name__}: {err}")
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        else:
-            tried = "\n".join(f"  {e}" for e in errors)
-            raise DownloadError(
-                f"could not download {name}; tried:\n{tried}\n"
-                f"Fix: check the internet connection, or download the four MNIST files "
-                f"({', '.join(sums)}) by hand and put them in {root} "
-                "(or in $TINYPROP_DATA/mnist, or ~/.cache/tinyprop/mnist), then call "
-                f"load_mnist({str(root)!r})"
-            )
+        _download_file(name, expected, bases, root, timeout, sums)
     return root
+
+
+def _download_file(name, expected, bases, root: Path, timeout: float, sums) -> None:
+    """Fetch ``name`` from the first mirror that serves it intact, else DownloadError."""
+    errors: list[str] = []
+    for base in bases:
+        if _try_mirror(base + name, name, expected, root, timeout, errors):
+            return
+    tried = "\n".join(f"  {e}" for e in errors)
+    raise DownloadError(
+        f"could not download {name}; tried:\n{tried}\n"
+        f"Fix: check the internet connection, or download the four MNIST files "
+        f"({', '.join(sums)}) by hand and put them in {root} "
+        "(or in $TINYPROP_DATA/mnist, or ~/.cache/tinyprop/mnist), then call "
+        f"load_mnist({str(root)!r})"
+    )
+
+
+def _try_mirror(url, name, expected, root: Path, timeout: float, errors: list) -> bool:
+    """Download ``url`` via a temp file into ``root / name``; True if it arrived with
+    the ``expected`` SHA-256, else append the failure to ``errors`` and return False."""
+    import http.client
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=root)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            got = _fetch(url, f, timeout)
+            f.flush()
+            os.fsync(f.fileno())
+        if got != expected:
+            errors.append(f"{url}: sha256 mismatch, expected {expected}, got {got}")
+            return False
+        os.replace(tmp, root / name)
+        return True
+    except (OSError, http.client.HTTPException, ValueError) as err:
+        errors.append(f"{url}: {type(err).__name__}: {err}")
+        return False
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

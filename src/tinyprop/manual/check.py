@@ -190,6 +190,33 @@ def check_gradients(
     return report.raise_if_failed() if raise_on_failure else report
 
 
+def _layer_backward(work, x, d_out, seed, subject) -> tuple:
+    """Run ``work`` forward and backward on ``x``; return ``(d_out, d_in, params, grads)``
+    with ``d_out`` as float64 (random if None) and one gradient copy per parameter."""
+    y = np.asarray(work.forward(x))
+    if d_out is None:
+        d_out = np.random.default_rng(seed).standard_normal(y.shape)
+    d_out = np.array(d_out, dtype=np.float64)
+    if d_out.shape != y.shape:
+        raise ValueError(
+            f"d_out must have the layer output's shape {tuple(y.shape)}, got {tuple(d_out.shape)}; "
+            "omit d_out for a random one"
+        )
+    if hasattr(work, "zero_gradients"):
+        work.zero_gradients()
+    work.forward(x)
+    d_in = work.backward(d_out.copy())
+    params = work.parameters() if hasattr(work, "parameters") else {}
+    grads = {k: np.array(g) for k, g in (work.gradients() if params else {}).items()}
+    missing = [k for k in params if k not in grads]
+    if missing:
+        raise ValueError(
+            f"{subject}.gradients() lacks {missing}; it must list one gradient per entry of "
+            "parameters(), under the same name"
+        )
+    return d_out, d_in, params, grads
+
+
 def check_layer(
     layer,
     x: Array,
@@ -220,27 +247,7 @@ def check_layer(
     work = copy.deepcopy(layer) if copy_layer else layer
     cast_floats(work, np.float64)
     x = np.array(x, dtype=np.float64)  # a private copy: it is perturbed in place
-    y = np.asarray(work.forward(x))
-    if d_out is None:
-        d_out = np.random.default_rng(seed).standard_normal(y.shape)
-    d_out = np.array(d_out, dtype=np.float64)
-    if d_out.shape != y.shape:
-        raise ValueError(
-            f"d_out must have the layer output's shape {tuple(y.shape)}, got {tuple(d_out.shape)}; "
-            "omit d_out for a random one"
-        )
-    if hasattr(work, "zero_gradients"):
-        work.zero_gradients()
-    work.forward(x)
-    d_in = work.backward(d_out.copy())
-    params = work.parameters() if hasattr(work, "parameters") else {}
-    grads = {k: np.array(g) for k, g in (work.gradients() if params else {}).items()}
-    missing = [k for k in params if k not in grads]
-    if missing:
-        raise ValueError(
-            f"{subject}.gradients() lacks {missing}; it must list one gradient per entry of "
-            "parameters(), under the same name"
-        )
+    d_out, d_in, params, grads = _layer_backward(work, x, d_out, seed, subject)
 
     def f() -> float:
         return float(np.sum(np.asarray(work.forward(x)) * d_out))

@@ -124,6 +124,25 @@ def batch_norm(
     ([-1.0, -1.0], [1.1, 1.7])
     """
     what = "batch_norm"
+    x, momentum, eps = _batch_norm_input(input, momentum, eps, training, what)
+    c = x.shape[1]
+    w, b, axes = _batch_norm_params(x, weight, bias, running_mean, running_var, what)
+    if training:
+        mean, var = _batch_stats(x, running_mean, running_var, momentum, axes, what)
+        return Normalize.apply(x, w, b, axes, eps, mean, var)
+    if running_mean is None:
+        raise ValueError(
+            f"{what}: training=False needs running_mean and running_var (or pass "
+            "training=True to use the batch statistics)"
+        )
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    mean = running_mean._data.reshape(shape).astype(x.dtype, copy=False)
+    var = running_var._data.reshape(shape).astype(x.dtype, copy=False)
+    return Normalize.apply(x, w, b, axes, eps, mean, var, False)
+
+
+def _batch_norm_input(input, momentum, eps, training, what):
+    """Check ``batch_norm``'s input, momentum and eps; return ``(x, momentum, eps)``."""
     x = checked_tensor(input, what)
     if x.ndim < 2:
         raise NotImplementedError(
@@ -139,6 +158,12 @@ def batch_norm(
         )
     momentum = _number(momentum, "momentum", what)
     eps = _check_eps(eps, what, positive=bool(training))
+    return x, momentum, eps
+
+
+def _batch_norm_params(x, weight, bias, running_mean, running_var, what):
+    """Check ``batch_norm``'s affine parameters and running buffers; return
+    ``(w, b, axes)`` with w and b shaped to broadcast over the non-channel axes."""
     c = x.shape[1]
     w = _param(weight, what, "weight", (c,))
     b = _param(bias, what, "bias", (c,))
@@ -154,32 +179,29 @@ def batch_norm(
         per_channel = (c,) + (1,) * (x.ndim - 2)
         w = None if w is None else w.reshape(per_channel)
         b = None if b is None else b.reshape(per_channel)
-    if training:
-        n = x._data.size // c if c else 0
-        if n <= 1:
-            raise ValueError(
-                f"{what}: expected more than 1 value per channel when training, got input "
-                f"of shape {tuple(x.shape)}; use a batch larger than 1 or call .eval()"
-            )
-        mean = np.mean(x._data, axis=axes, keepdims=True)
-        d = x._data - mean
-        var = np.mean(d * d, axis=axes, keepdims=True)
-        if running_mean is not None:
-            rm, rv = running_mean._data, running_var._data
-            rm *= 1.0 - momentum
-            rm += momentum * mean.reshape(c)
-            rv *= 1.0 - momentum
-            rv += (momentum * n / (n - 1)) * var.reshape(c)
-        return Normalize.apply(x, w, b, axes, eps, mean, var)
-    if running_mean is None:
+    return w, b, axes
+
+
+def _batch_stats(x, running_mean, running_var, momentum, axes, what):
+    """The batch mean and biased variance (keepdims) of a training ``batch_norm``,
+    updating the running buffers in place when given."""
+    c = x.shape[1]
+    n = x._data.size // c if c else 0
+    if n <= 1:
         raise ValueError(
-            f"{what}: training=False needs running_mean and running_var (or pass "
-            "training=True to use the batch statistics)"
+            f"{what}: expected more than 1 value per channel when training, got input "
+            f"of shape {tuple(x.shape)}; use a batch larger than 1 or call .eval()"
         )
-    shape = (1, c) + (1,) * (x.ndim - 2)
-    mean = running_mean._data.reshape(shape).astype(x.dtype, copy=False)
-    var = running_var._data.reshape(shape).astype(x.dtype, copy=False)
-    return Normalize.apply(x, w, b, axes, eps, mean, var, False)
+    mean = np.mean(x._data, axis=axes, keepdims=True)
+    d = x._data - mean
+    var = np.mean(d * d, axis=axes, keepdims=True)
+    if running_mean is not None:
+        rm, rv = running_mean._data, running_var._data
+        rm *= 1.0 - momentum
+        rm += momentum * mean.reshape(c)
+        rv *= 1.0 - momentum
+        rv += (momentum * n / (n - 1)) * var.reshape(c)
+    return mean, var
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:

@@ -190,6 +190,43 @@ def _strategy(key, v) -> str:
     return v
 
 
+def _one_cycle_total(total_steps, epochs, steps_per_epoch) -> int:
+    """OneCycleLR's total step count, from total_steps or epochs * steps_per_epoch."""
+    if total_steps is not None:
+        return check_int("total_steps", total_steps, low=1)
+    if epochs is not None and steps_per_epoch is not None:
+        return check_int("epochs", epochs, low=1) * check_int(
+            "steps_per_epoch", steps_per_epoch, low=1
+        )
+    raise ValueError("OneCycleLR needs total_steps, or both epochs and steps_per_epoch")
+
+
+def _one_cycle_phases(pct, pct_start, total, three_phase) -> list:
+    """OneCycleLR's phase dicts; raise ValueError if a phase would be zero steps long."""
+    m = ("max_momentum", "base_momentum")
+    if three_phase:
+        ends = [pct * total - 1, 2 * pct * total - 2, total - 1]
+        names = [
+            ("initial_lr", "max_lr") + m,
+            ("max_lr", "initial_lr") + m[::-1],
+            ("initial_lr", "min_lr", m[0], m[0]),
+        ]
+    else:
+        ends = [pct * total - 1, total - 1]
+        names = [("initial_lr", "max_lr") + m, ("max_lr", "min_lr") + m[::-1]]
+    keys = ("start_lr", "end_lr", "start_momentum", "end_momentum")
+    phases = [{"end_step": float(end), **dict(zip(keys, n))} for end, n in zip(ends, names)]
+    start = 0.0
+    for i, end in enumerate(ends):
+        if float(end) == start:
+            raise ValueError(
+                f"pct_start={pct_start} with total_steps={total} makes phase {i} of the "
+                "schedule zero steps long; change pct_start or total_steps"
+            )
+        start = float(end)
+    return phases
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: warm up to ``max_lr``, then anneal far below the start, while
     cycling the momentum (SGD's ``momentum`` or Adam's beta1) the opposite way.
@@ -231,14 +268,7 @@ class OneCycleLR(LRScheduler):
         last_epoch: int = -1,
     ) -> None:
         _check_optimizer(optimizer)
-        if total_steps is not None:
-            total = check_int("total_steps", total_steps, low=1)
-        elif epochs is not None and steps_per_epoch is not None:
-            total = check_int("epochs", epochs, low=1) * check_int(
-                "steps_per_epoch", steps_per_epoch, low=1
-            )
-        else:
-            raise ValueError("OneCycleLR needs total_steps, or both epochs and steps_per_epoch")
+        total = _one_cycle_total(total_steps, epochs, steps_per_epoch)
         pct = check_real("pct_start", pct_start, low=0.0, high=1.0)
         self.anneal_strategy = _strategy("anneal_strategy", anneal_strategy)
         div = check_real("div_factor", div_factor, low=0.0, low_open=True)
@@ -246,54 +276,42 @@ class OneCycleLR(LRScheduler):
         three_phase = check_bool("three_phase", three_phase)
         self.cycle_momentum = check_bool("cycle_momentum", cycle_momentum)
         self.total_steps = total
-        m = ("max_momentum", "base_momentum")
-        if three_phase:
-            ends = [pct * total - 1, 2 * pct * total - 2, total - 1]
-            names = [
-                ("initial_lr", "max_lr") + m,
-                ("max_lr", "initial_lr") + m[::-1],
-                ("initial_lr", "min_lr", m[0], m[0]),
-            ]
-        else:
-            ends = [pct * total - 1, total - 1]
-            names = [("initial_lr", "max_lr") + m, ("max_lr", "min_lr") + m[::-1]]
-        keys = ("start_lr", "end_lr", "start_momentum", "end_momentum")
-        self._schedule_phases = [
-            {"end_step": float(end), **dict(zip(keys, n))} for end, n in zip(ends, names)
-        ]
-        start = 0.0
-        for i, end in enumerate(ends):
-            if float(end) == start:
-                raise ValueError(
-                    f"pct_start={pct_start} with total_steps={total} makes phase {i} of the "
-                    "schedule zero steps long; change pct_start or total_steps"
-                )
-            start = float(end)
+        self._schedule_phases = _one_cycle_phases(pct, pct_start, total, three_phase)
         max_lrs = _per_group("max_lr", optimizer, max_lr, _nonneg)
         self.use_beta1 = "betas" in optimizer.defaults
+        max_ms = base_ms = None
         if self.cycle_momentum:
-            if "momentum" not in optimizer.defaults and not self.use_beta1:
-                raise ValueError(
-                    f"cycle_momentum=True needs an optimizer with momentum or betas, and "
-                    f"{type(optimizer).__name__} has neither; pass cycle_momentum=False"
-                )
-            high = 1.0 if self.use_beta1 else None
-            chk = lambda k, v: check_real(k, v, low=0.0, high=high, high_open=True)  # noqa: E731
-            max_ms = _per_group("max_momentum", optimizer, max_momentum, chk)
-            base_ms = _per_group("base_momentum", optimizer, base_momentum, chk)
+            max_ms, base_ms = self._momenta(optimizer, max_momentum, base_momentum)
         if last_epoch == -1:
-            for i, group in enumerate(optimizer.param_groups):
-                group["initial_lr"] = max_lrs[i] / div
-                group["max_lr"] = max_lrs[i]
-                group["min_lr"] = group["initial_lr"] / final_div
-                if self.cycle_momentum:
-                    if self.use_beta1:
-                        group["betas"] = (max_ms[i], *group["betas"][1:])
-                    else:
-                        group["momentum"] = max_ms[i]
-                    group["max_momentum"] = max_ms[i]
-                    group["base_momentum"] = base_ms[i]
+            self._init_groups(optimizer, max_lrs, div, final_div, max_ms, base_ms)
         super().__init__(optimizer, last_epoch)
+
+    def _momenta(self, optimizer, max_momentum, base_momentum) -> tuple:
+        """Check the optimizer can cycle momentum; return per-group (max, base) momenta."""
+        if "momentum" not in optimizer.defaults and not self.use_beta1:
+            raise ValueError(
+                f"cycle_momentum=True needs an optimizer with momentum or betas, and "
+                f"{type(optimizer).__name__} has neither; pass cycle_momentum=False"
+            )
+        high = 1.0 if self.use_beta1 else None
+        chk = lambda k, v: check_real(k, v, low=0.0, high=high, high_open=True)  # noqa: E731
+        max_ms = _per_group("max_momentum", optimizer, max_momentum, chk)
+        base_ms = _per_group("base_momentum", optimizer, base_momentum, chk)
+        return max_ms, base_ms
+
+    def _init_groups(self, optimizer, max_lrs, div, final_div, max_ms, base_ms) -> None:
+        """Seed each param group's lr bounds (and momenta) for a fresh schedule."""
+        for i, group in enumerate(optimizer.param_groups):
+            group["initial_lr"] = max_lrs[i] / div
+            group["max_lr"] = max_lrs[i]
+            group["min_lr"] = group["initial_lr"] / final_div
+            if self.cycle_momentum:
+                if self.use_beta1:
+                    group["betas"] = (max_ms[i], *group["betas"][1:])
+                else:
+                    group["momentum"] = max_ms[i]
+                group["max_momentum"] = max_ms[i]
+                group["base_momentum"] = base_ms[i]
 
     def _anneal(self, start, end, pct):
         if self.anneal_strategy == "cos":
