@@ -3,15 +3,15 @@
 >>> from tinyprop.train import Trainer, AutogradEngine, ManualEngine, TrainConfig
 """
 
-from .build import build_model, build_optimizer, build_scheduler, to_manual_network
-from .callbacks import (
-    Callback,
-    Checkpoint,
-    EarlyStopping,
-    MetricsLogger,
-    ProgressBar,
-    SchedulerStep,
+from .build import (
+    build_manual_model,
+    build_model,
+    build_optimizer,
+    build_scheduler,
+    initial_weights,
+    to_manual_network,
 )
+from .callbacks import Callback, Checkpoint, EarlyStopping, MetricsLogger, ProgressBar
 from .config import ConfigError, TrainConfig, load_toml
 from .engines import AutogradEngine, ManualEngine, evaluate
 from .loop import Trainer, TrainingDiverged
@@ -19,7 +19,8 @@ from .run import Run, RunError, load_run, read_run_config, resume_run, train_run
 
 __all__ = [
     "AutogradEngine", "Callback", "Checkpoint", "ConfigError", "EarlyStopping", "ManualEngine",
-    "MetricsLogger", "ProgressBar", "Run", "RunError", "SchedulerStep", "TrainConfig", "Trainer",
-    "TrainingDiverged", "build_model", "build_optimizer", "build_scheduler", "evaluate",
-    "load_run", "load_toml", "read_run_config", "resume_run", "to_manual_network", "train_run",
+    "MetricsLogger", "ProgressBar", "Run", "RunError", "TrainConfig", "Trainer",
+    "TrainingDiverged", "build_manual_model", "build_model", "build_optimizer",
+    "build_scheduler", "evaluate", "initial_weights", "load_run", "load_toml",
+    "read_run_config", "resume_run", "to_manual_network", "train_run",
 ]

@@ -7,15 +7,40 @@ import numpy as np
 from .._validate import check_choice
 from .config import OPTIMIZERS, TrainConfig
 
+# the layer each ``cfg.activation`` names, in ``nn`` and in ``manual`` alike
 _ACT = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU"}
 
 
-def build_model(cfg: TrainConfig, n_in: int, n_out: int):
-    """An ``nn.Sequential`` MLP (no hidden layer for logreg), initialised per ``cfg.init``.
+def _initial_linears(cfg: TrainConfig, n_in: int, n_out: int) -> list:
+    """The MLP's ``nn.Linear`` layers, initialised per ``cfg.init``: the one place the
+    initial weights are drawn (from the global generator)."""
+    from .. import nn
+
+    sizes = [n_in, *cfg.hidden, n_out]
+    layers = [nn.Linear(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
+    for layer in layers:
+        _init_linear(layer, cfg.init, cfg.activation, cfg.init_std)
+    return layers
+
+
+def initial_weights(cfg: TrainConfig, n_in: int, n_out: int) -> list[tuple]:
+    """The starting ``(weight, bias)`` arrays of each layer (``weight`` of shape
+    ``(out, in)``, ``bias`` of shape ``(out,)``; no hidden layer for logreg).
 
     ``init='normal'`` is the seeds' ``init_std * randn`` weights (0.1, or 0.3 for 2-D
-    data) with zero biases; ``'default'``
-    is PyTorch's; ``'xavier'`` Glorot-uniform; ``'he'`` Kaiming-normal; ``'zeros'``.
+    data) with zero biases; ``'default'`` is PyTorch's; ``'xavier'`` Glorot-uniform;
+    ``'he'`` Kaiming-normal; ``'zeros'``. Both builders start from the same draws, so the
+    two engines start identically for the same seed.
+
+    >>> [w.shape for w, b in initial_weights(TrainConfig(data="circles").resolved(), 2, 2)]
+    [(10, 2), (2, 10)]
+    """
+    return [(m.weight._data, m.bias._data) for m in _initial_linears(cfg, n_in, n_out)]
+
+
+def build_model(cfg: TrainConfig, n_in: int, n_out: int):
+    """An ``nn.Sequential`` MLP for the autograd engine, initialised per ``cfg.init``
+    (see :func:`initial_weights`).
 
     >>> model = build_model(TrainConfig(data="circles").resolved(), 2, 2)
     >>> [type(m).__name__ for m in model]
@@ -23,17 +48,40 @@ def build_model(cfg: TrainConfig, n_in: int, n_out: int):
     """
     from .. import nn
 
-    sizes = [n_in, *cfg.hidden, n_out]
+    linears = _initial_linears(cfg, n_in, n_out)
     layers = []
-    for i in range(len(sizes) - 1):
-        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-        if i < len(sizes) - 2:
+    for i, lin in enumerate(linears):
+        layers.append(lin)
+        if i < len(linears) - 1:
             layers.append(getattr(nn, _ACT[cfg.activation])())
-    model = nn.Sequential(*layers)
-    for m in model.modules():
-        if isinstance(m, nn.Linear):
-            _init_linear(m, cfg.init, cfg.activation, cfg.init_std)
-    return model
+    return nn.Sequential(*layers)
+
+
+def build_manual_model(cfg: TrainConfig, n_in: int, n_out: int, weights=None):
+    """A ``manual.Network`` MLP for the hand-derived engine, starting from ``weights``
+    (by default :func:`initial_weights`): for the same seed, the same function and the
+    same starting point as :func:`build_model`.
+
+    >>> import tinyprop as tp
+    >>> cfg = TrainConfig(data="circles").resolved()
+    >>> _ = tp.manual_seed(0); net = build_manual_model(cfg, 2, 2)
+    >>> _ = tp.manual_seed(0); model = build_model(cfg, 2, 2)
+    >>> x = np.ones((3, 2), dtype=np.float32)
+    >>> bool(np.array_equal(net.forward(x), model(tp.tensor(x)).numpy()))
+    True
+    """
+    from .. import manual
+
+    weights = initial_weights(cfg, n_in, n_out) if weights is None else weights
+    layers = []
+    for i, (w, b) in enumerate(weights):
+        lin = manual.Linear(w.shape[1], w.shape[0], init="zeros", dtype=w.dtype)  # draws nothing
+        lin.w[...] = w
+        lin.b[...] = b.reshape(1, -1)
+        layers.append(lin)
+        if i < len(weights) - 1:
+            layers.append(getattr(manual, _ACT[cfg.activation])())
+    return manual.Network(layers)
 
 
 def _init_linear(layer, init: str, activation: str, std: float = 0.1) -> None:
@@ -54,8 +102,9 @@ def _init_linear(layer, init: str, activation: str, std: float = 0.1) -> None:
 
 
 def to_manual_network(model):
-    """A ``manual.Network`` computing the same function as an ``nn.Sequential`` MLP,
-    starting from a copy of its weights (so both engines start identically).
+    """A ``manual.Network`` computing the same function as an existing ``nn.Sequential``
+    of ``Linear`` layers and activations, starting from a copy of its weights. Runs build
+    theirs from the config with :func:`build_manual_model`; this is for a model in hand.
 
     >>> import tinyprop as tp
     >>> model = build_model(TrainConfig(data="circles").resolved(), 2, 2)
@@ -65,6 +114,8 @@ def to_manual_network(model):
     """
     from .. import manual, nn
 
+    activations = {nn.Tanh: manual.Tanh, nn.ReLU: manual.ReLU, nn.Sigmoid: manual.Sigmoid,
+                   nn.LeakyReLU: manual.LeakyReLU}
     layers = []
     for m in model:
         if isinstance(m, nn.Linear):
@@ -73,9 +124,13 @@ def to_manual_network(model):
             lin.w[...] = m.weight._data
             lin.b[...] = m.bias._data.reshape(1, -1)
             layers.append(lin)
+        elif type(m) in activations:
+            kwargs = {"negative_slope": m.negative_slope} if isinstance(m, nn.LeakyReLU) else {}
+            layers.append(activations[type(m)](**kwargs))
         else:
-            name = type(m).__name__
-            layers.append(getattr(manual, name)())
+            raise TypeError(f"to_manual_network takes Linear layers and Tanh, ReLU, Sigmoid or "
+                            f"LeakyReLU activations, got {type(m).__name__}; build the manual "
+                            "network with tinyprop.manual.Network directly")
     return manual.Network(layers)
 
 
@@ -135,4 +190,7 @@ def build_scheduler(cfg: TrainConfig, optimizer, steps_per_epoch: int):
 
 
 def count_parameters(model) -> int:
-    return int(sum(np.prod(p.shape) for p in model.parameters()))
+    """The number of trainable numbers in an ``nn`` model or a ``manual.Network``."""
+    params = model.parameters()
+    arrays = params.values() if isinstance(params, dict) else params
+    return int(sum(np.prod(p.shape) for p in arrays))

@@ -147,35 +147,6 @@ class EarlyStopping(Callback):
         self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
 
 
-class SchedulerStep(Callback):
-    """Step a learning-rate scheduler once per epoch, or per batch (OneCycleLR);
-    ``ReduceLROnPlateau`` gets the monitored value.
-
-    >>> from tinyprop import nn, optim
-    >>> opt = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
-    >>> step = SchedulerStep(optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5))
-    >>> step.on_epoch_end(None, 0, {"train_loss": 1.0})
-    >>> opt.param_groups[0]["lr"]
-    0.5
-    """
-
-    def __init__(self, scheduler, monitor: str = "val_loss", per_batch: bool = False) -> None:
-        self.scheduler, self.monitor, self.per_batch = scheduler, monitor, per_batch
-
-    def on_batch_end(self, trainer, batch: int, loss: float) -> None:
-        if self.per_batch:
-            self.scheduler.step()
-
-    def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
-        if self.per_batch:
-            return
-        if type(self.scheduler).__name__ == "ReduceLROnPlateau":
-            key = self.monitor if self.monitor in logs else "train_loss"
-            self.scheduler.step(logs[key])
-        else:
-            self.scheduler.step()
-
-
 class MetricsLogger(Callback):
     """Append each epoch's logs as one JSON line to ``path`` (``metrics.jsonl``).
 

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from .._validate import check_int, type_error
+from .._validate import check_choice, check_int, type_error
 from ..backend import default_generator
 from ..errors import CheckpointError, NumericalError
 from .callbacks import Callback
@@ -38,6 +38,12 @@ class Trainer:
 
     ``val_data`` and ``test_data`` are ``(X, y)`` pairs evaluated after each epoch.
 
+    The Trainer is the one owner of the learning-rate ``scheduler``: it keeps its state
+    in :meth:`state_dict` and steps it, after each batch when ``scheduler_interval`` is
+    ``"batch"`` (``OneCycleLR``) and after each epoch when it is ``"epoch"``; a
+    ``ReduceLROnPlateau`` gets the epoch's ``scheduler_monitor`` value (``train_loss``
+    when the logs lack it).
+
     >>> import tinyprop as tp
     >>> from tinyprop import nn, optim
     >>> from tinyprop.data import DataLoader, make_circles
@@ -52,9 +58,11 @@ class Trainer:
     """
 
     def __init__(self, engine, train_loader, *, epochs: int, val_data=None, test_data=None,
-                 callbacks=(), scheduler=None, verbose: bool = True,
+                 callbacks=(), scheduler=None, scheduler_interval: str = "epoch",
+                 scheduler_monitor: str = "val_loss", verbose: bool = True,
                  eval_batch_size: int = 2048, train_eval_data=None) -> None:
         epochs = check_int(epochs, "epochs", low=1, fix="pass e.g. epochs=10")
+        check_choice(scheduler_interval, "scheduler_interval", ("epoch", "batch"))
         for cb in callbacks:
             if not isinstance(cb, Callback):
                 raise type_error("callbacks", "Callback instances", cb,
@@ -66,6 +74,8 @@ class Trainer:
         self.train_eval_data = train_eval_data or (train_loader.X, train_loader.y)
         self.callbacks = list(callbacks)
         self.scheduler = scheduler
+        self.scheduler_interval = scheduler_interval
+        self.scheduler_monitor = scheduler_monitor
         self.verbose = verbose
         self.eval_batch_size = eval_batch_size
         self.history: list[dict] = []
@@ -125,6 +135,7 @@ class Trainer:
         logs["samples_per_s"] = seen / elapsed if elapsed > 0 else 0.0
         self.history.append(logs)
         self.epoch += 1
+        self._step_scheduler_epoch(logs)
         for cb in self.callbacks:
             cb.on_epoch_end(self, epoch, logs)
 
@@ -142,12 +153,25 @@ class Trainer:
             loss_sum += batch_loss
             correct += batch_correct
             seen += len(yb)
+            if self.scheduler is not None and self.scheduler_interval == "batch":
+                self.scheduler.step()
             for cb in self.callbacks:
                 cb.on_batch_end(self, batch, batch_loss / len(yb))
             if self.interrupted:
                 self.partial = (batch + 1, loss_sum, correct, seen)
                 break
         return loss_sum, correct, seen
+
+    def _step_scheduler_epoch(self, logs: dict) -> None:
+        if self.scheduler is None or self.scheduler_interval != "epoch":
+            return
+        from ..optim.lr_scheduler import ReduceLROnPlateau
+
+        if isinstance(self.scheduler, ReduceLROnPlateau):
+            key = self.scheduler_monitor if self.scheduler_monitor in logs else "train_loss"
+            self.scheduler.step(logs[key])
+        else:
+            self.scheduler.step()
 
     def _install_sigint(self):
         if threading.current_thread() is not threading.main_thread():

@@ -19,15 +19,14 @@ import numpy as np
 from .. import __version__
 from .._atomic import atomic_write
 from ..errors import CheckpointError, ConfigError, RunError
-from .build import build_model, build_optimizer, build_scheduler, count_parameters
-from .callbacks import (
-    Callback,
-    Checkpoint,
-    EarlyStopping,
-    MetricsLogger,
-    ProgressBar,
-    SchedulerStep,
+from .build import (
+    build_manual_model,
+    build_model,
+    build_optimizer,
+    build_scheduler,
+    count_parameters,
 )
+from .callbacks import Callback, Checkpoint, EarlyStopping, MetricsLogger, ProgressBar
 from .config import TrainConfig
 from .engines import AutogradEngine, ManualEngine
 from .loop import Trainer
@@ -67,21 +66,19 @@ class Run:
                                  val_split=cfg.val_split)
         d = self.data
         n_in = int(np.prod(d.X_train.shape[1:]))
-        self.model = build_model(cfg, n_in, d.n_classes)
-        self.loader = d.loader("train", batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed)
         if cfg.engine == "autograd":
+            self.model = build_model(cfg, n_in, d.n_classes)
             self.engine = AutogradEngine(self.model, build_optimizer(cfg, self.model.parameters()),
                                          compile=cfg.compile)
         else:
             from .. import manual
-            from .build import to_manual_network
 
-            self.engine = ManualEngine(to_manual_network(self.model),
-                                       manual.SoftmaxCrossEntropy(),
+            self.model = build_manual_model(cfg, n_in, d.n_classes)
+            self.engine = ManualEngine(self.model, manual.SoftmaxCrossEntropy(),
                                        lambda params: build_optimizer(cfg, params))
+        self.loader = d.loader("train", batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed)
         self.scheduler, per_batch = build_scheduler(cfg, self.engine.optimizer, len(self.loader))
-        self.scheduler_callback = (SchedulerStep(self.scheduler, per_batch=per_batch)
-                                   if self.scheduler else None)
+        self.scheduler_interval = "batch" if per_batch else "epoch"
         self.early = (EarlyStopping(cfg.early_stopping,
                                     monitor="val_loss" if d.has_val else "train_loss")
                       if cfg.early_stopping else None)
@@ -104,8 +101,6 @@ class Run:
     def trainer(self, run_dir: Path) -> Trainer:
         d = self.data
         callbacks = [ProgressBar(self.cfg.progress, stream=self.stream)]
-        if self.scheduler_callback:
-            callbacks.append(self.scheduler_callback)
         if self.early:
             callbacks.append(self.early)
         if self.cfg.animate and d.X_train.shape[1:] == (2,):
@@ -114,7 +109,10 @@ class Run:
                       Checkpoint(run_dir / "checkpoint.safetensors")]
         return Trainer(self.engine, self.loader, epochs=self.cfg.epochs,
                        val_data=d.val if d.has_val else None, test_data=d.test,
-                       callbacks=callbacks, scheduler=self.scheduler, verbose=self.verbose)
+                       callbacks=callbacks, scheduler=self.scheduler,
+                       scheduler_interval=self.scheduler_interval,
+                       scheduler_monitor="val_loss" if d.has_val else "train_loss",
+                       verbose=self.verbose)
 
     def write_config(self, run_dir: Path) -> None:
         _write_json(run_dir / "config.json", {
