@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
+
+from tinyprop.data.mnist import DEBIAN_FASHION_MNIST
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -27,8 +28,7 @@ MISSING = ("could not import", "No module named", "not installed")
 
 
 def _fashion_mnist_installed() -> bool:
-    folder = Path("/usr/share/datasets/fashion-mnist")  # tinyprop.data.DEBIAN_FASHION_MNIST
-    return len(list(folder.glob("*-ubyte.gz"))) >= 4
+    return len(list(DEBIAN_FASHION_MNIST.glob("*-ubyte.gz"))) >= 4
 
 
 # name: (is it there?, the skip reason when it is not; each reason says "not installed")
@@ -39,7 +39,7 @@ TOOLS = {
     ),
     "fashion-mnist": (
         _fashion_mnist_installed,
-        "Fashion-MNIST is not installed in /usr/share/datasets/fashion-mnist "
+        f"Fashion-MNIST is not installed in {DEBIAN_FASHION_MNIST} "
         "(apt-get install dataset-fashion-mnist)",
     ),
 }

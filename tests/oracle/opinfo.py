@@ -35,18 +35,16 @@ import torch
 import tinyprop as tp
 from tinyprop.nn import functional as F
 
-from .opinfo_compare import ATOL, RTOL, _first_line, _is_meta, _run_form, classify
+from .opinfo_compare import _first_line, _is_meta, _run_form
 from .opinfo_samples import _reference, _template, _unordered_unique, describe
-from .opinfo_table import META_ONLY, OPS, Form, forms, op_db, opinfos, sample_dtype
-
-__all__ = [
-    "ATOL", "FAILING", "META_ONLY", "OPS", "RTOL", "STATUSES", "Form", "Record", "classify",
-    "describe", "forms", "not_run", "op_db", "opinfos", "run", "run_cached", "run_opinfo",
-    "sample_dtype", "unmapped",
-]
+from .opinfo_table import OPS, Form, forms, op_db, opinfos, sample_dtype
 
 STATUSES = ("pass", "mismatch", "not-supported", "error", "skipped")
 FAILING = ("mismatch", "error")
+
+
+def _label(name: str, variant: str) -> str:
+    return f"{name}.{variant}" if variant else name
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ class Record:
 
     @property
     def label(self) -> str:
-        return f"{self.op}.{self.variant}" if self.variant else self.op
+        return _label(self.op, self.variant)
 
     def call(self) -> str:
         """The sample as a call, e.g. ``tp.max(f64[5,5,5], 1, keepdim=True)``."""
@@ -71,7 +69,6 @@ class Record:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
 
 
 def _samples(opinfo, dtype, grad: bool, inputs: str) -> list:
@@ -137,7 +134,7 @@ def not_run() -> list[tuple[str, str]]:
     """(OpInfo label, why) for each mapped OpInfo that produced no samples."""
     out = []
     for o in opinfos():
-        label = f"{o.name}.{o.variant_test_name}" if o.variant_test_name else o.name
+        label = _label(o.name, o.variant_test_name)
         if sample_dtype(o) is None:
             out.append((label, "OpInfo lists no CPU dtype for it"))
         elif not forms(o.name):

@@ -87,16 +87,15 @@ _CALLS: dict[str, Callable] = {
     "Tensor.where": lambda x, condition, other, **kw: x.where(condition, other, **kw),
 }
 
-_NP_DTYPES = {
-    torch.float64: np.dtype(np.float64), torch.float32: np.dtype(np.float32),
-    torch.float16: np.dtype(np.float16), torch.int64: np.dtype(np.int64),
-    torch.int32: np.dtype(np.int32), torch.int16: np.dtype(np.int16),
-    torch.int8: np.dtype(np.int8), torch.uint8: np.dtype(np.uint8),
-    torch.bool: np.dtype(np.bool_),
+# torch dtype -> (NumPy dtype, the short name a sample description uses)
+_DTYPES = {
+    torch.float64: (np.float64, "f64"), torch.float32: (np.float32, "f32"),
+    torch.float16: (np.float16, "f16"), torch.int64: (np.int64, "i64"),
+    torch.int32: (np.int32, "i32"), torch.int16: (np.int16, "i16"),
+    torch.int8: (np.int8, "i8"), torch.uint8: (np.uint8, "u8"), torch.bool: (np.bool_, "bool"),
 }
-_SHORT = {torch.float64: "f64", torch.float32: "f32", torch.float16: "f16", torch.int64: "i64",
-          torch.int32: "i32", torch.int16: "i16", torch.int8: "i8", torch.uint8: "u8",
-          torch.bool: "bool"}
+_NP_DTYPES = {t: np.dtype(n) for t, (n, _) in _DTYPES.items()}
+_SHORT = {t: short for t, (_, short) in _DTYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,6 @@ class Form:
 
     spelling: str
     call: Callable
-
 
 
 @functools.cache

@@ -46,8 +46,9 @@ def _message(reason: str) -> str:
 @pytest.mark.parametrize("name", sorted(opinfo.OPS))
 def test_op_matches_pytorch(records, name):
     mine = [r for r in records if r.op == name]
-    why = dict(opinfo.not_run())
-    assert mine, f"no OpInfo sample ran for {name!r}: {why.get(name, 'no OpInfo entry')}"
+    if not mine:  # not_run() walks every OpInfo entry: only for the failure message
+        why = dict(opinfo.not_run()).get(name, "no OpInfo entry")
+        pytest.fail(f"no OpInfo sample ran for {name!r}: {why}", pytrace=False)
     failing = [r for r in mine if r.status in opinfo.FAILING]
     if failing:
         pytest.fail(f"{len(failing)} of {len(mine)} OpInfo samples of {name!r} fail:\n"

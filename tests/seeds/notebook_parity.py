@@ -368,7 +368,9 @@ def _value_mismatch(x, y, mode: str, rtol: float, atol: float):
     kind_y, b, rg_y = y
     if kind_x != kind_y:
         return f"a {kind_x} in torch, a {kind_y} in tinyprop"
-    if kind_x == "tensor":
+    if kind_x == "value" and type(a).__name__ != type(b).__name__:
+        return f"type {type(a).__name__} != {type(b).__name__}"
+    if isinstance(a, np.ndarray):  # a tensor's values, or an array
         if a.dtype != b.dtype or a.shape != b.shape:
             return f"dtype/shape {a.dtype}{list(a.shape)} != {b.dtype}{list(b.shape)}"
         if rg_x != rg_y:
@@ -376,14 +378,6 @@ def _value_mismatch(x, y, mode: str, rtol: float, atol: float):
         if mode == "seeded" and not np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
             worst = np.max(np.abs(a.astype(float) - b.astype(float)))
             return f"values differ (max abs difference {worst:.3g})"
-        return None
-    if type(a).__name__ != type(b).__name__:
-        return f"type {type(a).__name__} != {type(b).__name__}"
-    if isinstance(a, np.ndarray):
-        if a.dtype != b.dtype or a.shape != b.shape:
-            return f"dtype/shape {a.dtype}{list(a.shape)} != {b.dtype}{list(b.shape)}"
-        if mode == "seeded" and not np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
-            return "array values differ"
         return None
     if mode == "verbatim":
         return None
