@@ -322,14 +322,14 @@ class Tensor:
     # ---- in-place (not recorded) --------------------------------------------------
     def _check_inplace(self) -> None:
         _trace.breaks("a tensor is changed in place")
-        if self.requires_grad and is_grad_enabled() and self.grad_fn is not None:
-            # PyTorch records this; tinyprop's graph does not rewrite nodes in place
-            raise NotImplementedError(
-                "in-place change of a tensor made by a recorded op is not supported; use the "
-                "out-of-place op (e.g. x * 0 or tp.zeros_like(x) for x.zero_()), or do it "
-                "under `with tp.no_grad():`"
-            )
         if self.requires_grad and is_grad_enabled():
+            if self.grad_fn is not None:
+                # PyTorch records this; tinyprop's graph does not rewrite nodes in place
+                raise NotImplementedError(
+                    "in-place change of a tensor made by a recorded op is not supported; use "
+                    "the out-of-place op (e.g. x * 0 or tp.zeros_like(x) for x.zero_()), or "
+                    "do it under `with tp.no_grad():`"
+                )
             raise RuntimeError(
                 "in-place change of a tensor that requires grad while recording; "
                 "wrap it in `with tp.no_grad():` or change `.data` instead"

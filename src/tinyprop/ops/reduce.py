@@ -205,10 +205,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
 
 
 def _extreme(name, a, dim, keepdim, axis, keepdims, op, arg, pair_op):
-    result = MaxResult if name == "max" else MinResult
     if isinstance(dim, Tensor) or (dim is None and axis is None and isinstance(keepdim, Tensor)):
         other = dim if isinstance(dim, Tensor) else keepdim
         return pair_op(a, other)  # torch.max(a, b): the element-wise maximum
+    result = MaxResult if name == "max" else MinResult
     a = as_tensor_arg(a)
     dim, keepdim = axis_args(dim, keepdim, axis, keepdims)
     if dim is None:
