@@ -16,13 +16,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..train.engines import AutogradEngine, ManualEngine
 from ._loop import run_epochs
 from ._losses import AutogradLoss, ManualLoss
 from ._network import build_network, init_arrays, linear_arrays
 from ._optim import build_optimizer
+from ._params import check_mlp
 
 
 def store_init_params(estimator, args: dict) -> None:
@@ -50,7 +51,7 @@ class BaseMLP(BaseEstimator):
     _class_weight = None  # per-class loss weights (LogisticRegression's class_weight)
 
     def _check_params(self):
-        raise NotImplementedError
+        return check_mlp(self)
 
     def _train_bias(self, p) -> bool:
         return True
@@ -108,6 +109,8 @@ class BaseMLP(BaseEstimator):
             multi_output=self._regression or self._multi_output_ok,
             y_numeric=self._regression,
         )
+        if Y.ndim == 2 and Y.shape[1] == 1:
+            Y = column_or_1d(Y, warn=True)
         Y = self._encode_y(Y, p, first, incremental)
         sizes = (X.shape[1], *p.hidden, self._n_out)
         arch = (sizes, p.activation, p.engine, self._out)
@@ -121,9 +124,6 @@ class BaseMLP(BaseEstimator):
         rs = check_random_state(p.random_state)
         if first:
             arrays = init_arrays(sizes, p.activation, rs, p.dtype, zeros=self._zero_init)
-            if not self._train_bias(p):
-                for _, b in arrays:
-                    b[...] = 0
             model = build_network(arrays, p.activation, p.engine, p.dtype)
             self._arch = arch
             self.n_layers_ = len(sizes)
@@ -149,9 +149,7 @@ class BaseMLP(BaseEstimator):
         classifier with one output column (binary), as scikit-learn does."""
         from sklearn.model_selection import train_test_split
 
-        stratify = (
-            Y if (not self._regression and self._out == "logistic" and Y.shape[1] == 1) else None
-        )
+        stratify = Y if self._out == "logistic" and Y.shape[1] == 1 else None
         X, X_val, Y, Y_val = train_test_split(
             X, Y, test_size=p.validation_fraction, random_state=rs, stratify=stratify
         )

@@ -111,10 +111,12 @@ ATTRIBUTES = """
         (binary, multilabel), 'identity' (squared error) or 'exp' (Poisson)."""
 
 
-def mlp_params(lr="1e-3") -> str:
+def mlp_params() -> str:
     return (
         SOLVER_MLP
-        + TRAINING.replace("{lr}", lr).replace("{max_iter}", "200").replace("{verbose}", "False")
+        + TRAINING.replace("{lr}", "1e-3")
+        .replace("{max_iter}", "200")
+        .replace("{verbose}", "False")
         + MAX_FUN
         + EXTRAS
     )

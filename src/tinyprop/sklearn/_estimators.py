@@ -12,13 +12,11 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import column_or_1d
 
 from .. import kernels
 from . import _docs
 from ._base import BaseMLP, store_init_params
 from ._losses import poisson_constant
-from ._params import check_mlp
 
 
 class _ClassifierBase(BaseMLP):
@@ -29,8 +27,6 @@ class _ClassifierBase(BaseMLP):
     _multi_output_ok = True  # multilabel targets
 
     def _encode_y(self, y, p, first, incremental):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         multilabel = type_of_target(y) == "multilabel-indicator"
         if y.ndim == 2 and not multilabel:
@@ -183,9 +179,6 @@ class MLPClassifier(ClassifierMixin, _ClassifierBase):
     ):
         store_init_params(self, locals())
 
-    def _check_params(self):
-        return check_mlp(self)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
@@ -255,12 +248,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     ):
         store_init_params(self, locals())
 
-    def _check_params(self):
-        return check_mlp(self)
-
     def _encode_y(self, y, p, first, incremental):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
         Y = np.asarray(y, dtype=p.dtype).reshape(len(y), -1)
         if p.loss == "poisson" and (Y < 0).any():
             raise ValueError(

@@ -20,7 +20,8 @@ from sklearn.utils import shuffle as sk_shuffle
 
 from ..data.loader import DataLoader
 from ._network import linear_arrays
-from ._optim import SGD_SOLVERS, Stepper, current_lr, set_lr
+from ._optim import Stepper, current_lr, set_lr
+from ._params import SGD_SOLVERS
 
 
 def _batch_size(est, p, n: int) -> int:
