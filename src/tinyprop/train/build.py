@@ -75,13 +75,20 @@ def build_manual_model(cfg: TrainConfig, n_in: int, n_out: int, weights=None):
     weights = initial_weights(cfg, n_in, n_out) if weights is None else weights
     layers = []
     for i, (w, b) in enumerate(weights):
-        lin = manual.Linear(w.shape[1], w.shape[0], init="zeros", dtype=w.dtype)  # draws nothing
-        lin.w[...] = w
-        lin.b[...] = b.reshape(1, -1)
-        layers.append(lin)
+        layers.append(_manual_linear(w, b))
         if i < len(weights) - 1:
             layers.append(getattr(manual, _ACT[cfg.activation])())
     return manual.Network(layers)
+
+
+def _manual_linear(w, b):
+    """A ``manual.Linear`` holding copies of ``w`` ``(out, in)`` and ``b`` ``(out,)``."""
+    from .. import manual
+
+    lin = manual.Linear(w.shape[1], w.shape[0], init="zeros", dtype=w.dtype)  # draws nothing
+    lin.w[...] = w
+    lin.b[...] = b.reshape(1, -1)
+    return lin
 
 
 def _init_linear(layer, init: str, activation: str, std: float = 0.1) -> None:
@@ -119,11 +126,7 @@ def to_manual_network(model):
     layers = []
     for m in model:
         if isinstance(m, nn.Linear):
-            lin = manual.Linear(m.in_features, m.out_features, init="zeros",
-                                dtype=m.weight.dtype)  # zeros: draws no random numbers
-            lin.w[...] = m.weight._data
-            lin.b[...] = m.bias._data.reshape(1, -1)
-            layers.append(lin)
+            layers.append(_manual_linear(m.weight._data, m.bias._data))
         elif type(m) in activations:
             kwargs = {"negative_slope": m.negative_slope} if isinstance(m, nn.LeakyReLU) else {}
             layers.append(activations[type(m)](**kwargs))

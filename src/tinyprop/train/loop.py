@@ -142,6 +142,7 @@ class Trainer:
     def _batches(self, epoch: int, start: int, loss_sum: float, correct: int, seen: int):
         """Train on the epoch's minibatches; returns the running (loss sum, correct, seen)."""
         step = self.engine.train_step
+        per_batch = self.scheduler if self.scheduler_interval == "batch" else None
         for batch, (xb, yb) in enumerate(self.loader, start=start):
             batch_loss, batch_correct = step(xb, yb)
             if not math.isfinite(batch_loss):
@@ -153,8 +154,8 @@ class Trainer:
             loss_sum += batch_loss
             correct += batch_correct
             seen += len(yb)
-            if self.scheduler is not None and self.scheduler_interval == "batch":
-                self.scheduler.step()
+            if per_batch is not None:
+                per_batch.step()
             for cb in self.callbacks:
                 cb.on_batch_end(self, batch, batch_loss / len(yb))
             if self.interrupted:
