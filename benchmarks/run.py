@@ -52,7 +52,6 @@ def measure_step(args) -> dict:
     X, y = W.digits_batch()
     number, repeat = (50, 2) if args.quick else (1000, args.rounds or 10)
     makers = {"tinyprop-autograd": lambda: W.step_tinyprop("autograd", X, y),
-              "tinyprop-compiled": lambda: W.step_tinyprop("compiled", X, y),
               "tinyprop-manual": lambda: W.step_tinyprop("manual", X, y),
               "numpy-hand-fused": lambda: W.step_numpy(X, y)}
     if have("torch"):
@@ -70,7 +69,6 @@ def measure_epochs(args) -> dict:
     result = {"source": source, "n_samples": len(X), "batches": {}}
     for batch in batches:
         makers = {"tinyprop-autograd": lambda b=batch: W.epoch_tinyprop("autograd", X, y, b),
-                  "tinyprop-compiled": lambda b=batch: W.epoch_tinyprop("compiled", X, y, b),
                   "tinyprop-manual": lambda b=batch: W.epoch_tinyprop("manual", X, y, b),
                   "numpy-hand-fused": lambda b=batch: W.epoch_numpy(X, y, b),
                   "matmul-lower-bound": lambda b=batch: W.epoch_matmul_bound(X, y, b)}
@@ -151,7 +149,7 @@ def fmt_time(s: float) -> str:
     return f"{s * 1e6:8.1f} us" if s < 1e-2 else f"{s:8.3f} s "
 
 
-ENGINES = ("tinyprop-autograd", "tinyprop-compiled", "tinyprop-manual")
+ENGINES = ("tinyprop-autograd", "tinyprop-manual")
 
 
 def targets(res: dict) -> list[dict]:

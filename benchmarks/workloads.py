@@ -59,9 +59,8 @@ def step_tinyprop(engine_name: str, X, y):
     from tinyprop.train import AutogradEngine, ManualEngine, to_manual_network
 
     model = nn.Sequential(nn.Linear(64, 50), nn.Tanh(), nn.Linear(50, 10))
-    if engine_name in ("autograd", "compiled"):
-        engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.1),
-                                compile=engine_name == "compiled")
+    if engine_name == "autograd":
+        engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.1))
     else:
         engine = ManualEngine(to_manual_network(model), manual.SoftmaxCrossEntropy(),
                               lambda p: optim.SGD(p, lr=0.1))
@@ -167,9 +166,8 @@ def epoch_tinyprop(engine_name: str, X, y, batch: int):
 
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
                           nn.Linear(128, 10))
-    if engine_name in ("autograd", "compiled"):
-        engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.05),
-                                compile=engine_name == "compiled")
+    if engine_name == "autograd":
+        engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.05))
     else:
         engine = ManualEngine(to_manual_network(model), manual.SoftmaxCrossEntropy(),
                               lambda p: optim.SGD(p, lr=0.05))

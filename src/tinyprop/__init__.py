@@ -47,7 +47,6 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
 from .ops import *  # noqa: F403 - every op is part of the public face
 from .tensor import Size, Tensor
-from .tracing import compile  # noqa: A004 - the PyTorch name
 
 __version__ = "0.1.0"
 

@@ -10,7 +10,6 @@ import threading
 
 import numpy as np
 
-from . import _trace
 from ._validate import check_int
 
 _state = threading.local()
@@ -81,7 +80,6 @@ def resolve_generator(generator=None) -> np.random.Generator:
     >>> type(resolve_generator(0)).__name__
     'Generator'
     """
-    _trace.breaks("random numbers are drawn (dropout, random initialisation)")
     if generator is None:
         return default_generator()
     if isinstance(generator, np.random.Generator):

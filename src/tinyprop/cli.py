@@ -107,8 +107,6 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--animate", action="store_true", default=None,
                    help="also write boundary.gif for 2-D data")
     t.add_argument("--detect-anomaly", action="store_true", default=None)
-    t.add_argument("--compile", action="store_true", default=None,
-                   help="replay a trace of each training step (autograd engine; see tp.compile)")
     t.add_argument("--config", help="TOML file with the same keys")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
     _common(t)
@@ -168,7 +166,7 @@ def cmd_train(args) -> int:
     for key in ("data", "data_dir", "model", "hidden", "activation", "init", "init_std", "engine",
                 "optimizer", "lr", "momentum", "weight_decay", "schedule", "epochs",
                 "batch_size", "seed", "val_split", "early_stopping", "out", "plots",
-                "progress", "animate", "detect_anomaly", "compile"):
+                "progress", "animate", "detect_anomaly"):
         value = getattr(args, key)
         if value is not None:
             options[key] = value

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from numpy import asarray, ndarray
 
-from . import _trace, anomaly
+from . import anomaly
 from .anomaly import enabled as anomaly_enabled
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
@@ -133,10 +133,7 @@ class Function:
                 out = asarray(out)
             if anomaly_enabled():
                 anomaly.check_forward(cls, out, None)
-            result = Tensor._wrap(out)
-            if _trace.ACTIVE:
-                _trace.record(cls, inputs, kwargs, result)
-            return result
+            return Tensor._wrap(out)
         ctx = Context()
         ctx.fn = cls
         ctx.parents = parents = tuple([t if isinstance(t, Tensor) else None for t in inputs])
@@ -147,10 +144,7 @@ class Function:
         if anomaly_enabled():
             ctx.trace = anomaly.creation_site()
             anomaly.check_forward(cls, out, ctx.trace)
-        result = Tensor._wrap(out, ctx)
-        if _trace.ACTIVE:
-            _trace.record(cls, inputs, kwargs, result)
-        return result
+        return Tensor._wrap(out, ctx)
 
 
 _NO_CONTEXT = _NoContext()

@@ -12,7 +12,6 @@ import weakref
 
 import numpy as np
 
-from . import _trace
 from .autograd import run_backward
 from .backend import get_default_dtype
 from .grad_mode import is_grad_enabled
@@ -156,7 +155,6 @@ class Tensor:
         return Tensor._wrap(self._data)
 
     def _set_data(self, value) -> None:
-        _trace.breaks("a tensor's .data is replaced")
         # ``p.data -= lr * p.grad`` (PyTorch's idiom) hands a Tensor back: keep the array
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
@@ -215,7 +213,6 @@ class Tensor:
     # ---- conversion -------------------------------------------------------------
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        _trace.breaks("a tensor's value is read into Python (.item(), float(), int())")
         if self._data.size != 1:
             raise ValueError(
                 f"item() needs a tensor with one element, got shape {tuple(self.shape)}; "
@@ -225,15 +222,12 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
-        _trace.breaks("a tensor is converted to a NumPy array")
         return self._data
 
     def tolist(self):
-        _trace.breaks("a tensor is converted to a list")
         return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        _trace.breaks("a tensor is converted to a NumPy array")
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __float__(self) -> float:
@@ -243,7 +237,6 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        _trace.breaks("a tensor's value decides Python control flow (if/while/bool())")
         if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
@@ -252,7 +245,6 @@ class Tensor:
         return bool(self._data.reshape(()))
 
     def __index__(self) -> int:
-        _trace.breaks("a tensor's value is used as a Python index")
         if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of one element can be used as an index")
         return int(self._data.reshape(()))
@@ -321,7 +313,6 @@ class Tensor:
 
     # ---- in-place (not recorded) --------------------------------------------------
     def _check_inplace(self) -> None:
-        _trace.breaks("a tensor is changed in place")
         if self.requires_grad and is_grad_enabled():
             if self.grad_fn is not None:
                 # PyTorch records this; tinyprop's graph does not rewrite nodes in place
@@ -381,7 +372,6 @@ class Tensor:
                     "wrap it in `with tp.no_grad():` or use an out-of-place op (w = w - ...)"
                 )
             return NotImplemented  # Python falls back to the recorded out-of-place op
-        _trace.breaks("a tensor is changed in place")
         o = other._data if isinstance(other, Tensor) else other
         result = op(self._data, o)
         if not np.can_cast(result.dtype, self._data.dtype, casting="same_kind"):

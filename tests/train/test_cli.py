@@ -99,29 +99,6 @@ def test_both_engines_agree(tmp_path, capsys):
     assert a["train_loss"] == pytest.approx(m["train_loss"], rel=1e-4)
 
 
-def test_compiled_training_matches_eager(tmp_path, capsys):
-    results = {}
-    for flags in ([], ["--compile"]):
-        out_dir = tmp_path / ("compiled" if flags else "eager")
-        code, out, _ = run_cli(["train", *flags, "--epochs", "3", "--no-progress",
-                                "--no-plots", "--json", "--out", str(out_dir)], capsys)
-        assert code == 0
-        results[bool(flags)] = (json.loads(out), _model_arrays(out_dir))
-    (eager, w_eager), (compiled, w_compiled) = results[False], results[True]
-    assert compiled["test_accuracy"] == pytest.approx(eager["test_accuracy"], abs=1e-9)
-    assert compiled["train_loss"] == pytest.approx(eager["train_loss"], rel=1e-5)
-    for name in w_eager:
-        np.testing.assert_allclose(w_compiled[name], w_eager[name], rtol=1e-5, atol=1e-6)
-
-
-def test_compile_with_the_manual_engine_is_refused(tmp_path, capsys):
-    code, _, err = run_cli(["train", "--engine", "manual", "--compile", "--out",
-                            str(tmp_path / "r")], capsys)
-    assert code == 2 and "compile applies to the autograd engine" in err
-    assert len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "r").exists()
-
-
 def _model_arrays(run_dir):
     from tinyprop import load
 

@@ -16,47 +16,6 @@ from ..tensor import Tensor, to_array
 from ._state import IncompatibleKeys, check_state_dict
 from .parameter import Parameter
 
-_version = [0]
-"""Bumped whenever any module's parameters, buffers, children or train/eval mode change;
-``tinyprop.compile`` compares it to decide whether a recorded trace still fits."""
-
-
-def structure_version() -> int:
-    """A counter that changes whenever any module's structure or mode changes."""
-    return _version[0]
-
-
-class _Registry(OrderedDict):
-    """An ordered registry that bumps the structure version on every change."""
-
-    def __setitem__(self, key, value) -> None:
-        _version[0] += 1
-        super().__setitem__(key, value)
-
-    def __delitem__(self, key) -> None:
-        _version[0] += 1
-        super().__delitem__(key)
-
-    def clear(self) -> None:
-        _version[0] += 1
-        super().clear()
-
-    def pop(self, *args):
-        _version[0] += 1
-        return super().pop(*args)
-
-    def popitem(self, last: bool = True):
-        _version[0] += 1
-        return super().popitem(last)
-
-    def update(self, *args, **kwargs) -> None:
-        _version[0] += 1
-        super().update(*args, **kwargs)
-
-    def setdefault(self, key, default=None):
-        _version[0] += 1
-        return super().setdefault(key, default)
-
 
 def _addindent(s: str, n: int) -> str:
     lines = s.split("\n")
@@ -107,10 +66,10 @@ class Module:
     def __init__(self) -> None:
         d = self.__dict__
         d["training"] = True
-        d["_parameters"] = _Registry()
-        d["_buffers"] = _Registry()
+        d["_parameters"] = OrderedDict()
+        d["_buffers"] = OrderedDict()
         d["_non_persistent_buffers"] = set()
-        d["_modules"] = _Registry()
+        d["_modules"] = OrderedDict()
 
     # ---- running ----------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -198,8 +157,6 @@ class Module:
         elif params is not None and name in d["_buffers"]:
             d["_buffers"][name] = _as_buffer(value, name)
         else:
-            if name == "training":
-                _version[0] += 1
             object.__setattr__(self, name, value)
 
     def _discard(self, name: str, keep: str) -> None:
@@ -310,7 +267,6 @@ class Module:
         """Set training mode (``True``) or evaluation mode on this module and all below."""
         if not isinstance(mode, bool):
             raise ValueError(f"training mode must be a bool, got {mode!r}")
-        _version[0] += 1
         for m in self.modules():
             m.__dict__["training"] = mode
         return self

@@ -107,7 +107,6 @@ class TrainConfig:
     plots: bool = True
     progress: bool | None = None
     detect_anomaly: bool = False
-    compile: bool = False
     animate: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -159,11 +158,8 @@ class TrainConfig:
                   fix="try --early-stopping 5")
         _check_hidden(self.hidden)
         _check_val_split(self.val_split)
-        for key in ("plots", "animate", "detect_anomaly", "compile"):
+        for key in ("plots", "animate", "detect_anomaly"):
             check_bool(getattr(self, key), key.replace("_", "-"))
-        if self.compile and self.engine != "autograd":
-            raise ConfigError("compile applies to the autograd engine; drop --compile or use "
-                              "--engine autograd")
         if self.optimizer == "nesterov" and self.momentum == 0:
             raise ConfigError("optimizer nesterov needs momentum > 0, got momentum 0.0; "
                               "try --momentum 0.9 or --optimizer sgd")

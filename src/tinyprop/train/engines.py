@@ -11,12 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from .._validate import check_bool
-from ..autograd import accumulate
 from ..errors import CheckpointError, DataError
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-from ..tracing import CompiledFunction
 
 
 def _as_batch(X, dtype):
@@ -46,19 +43,12 @@ class AutogradEngine:
 
     name = "autograd"
 
-    def __init__(self, model, optimizer, loss_fn=None, compile: bool = False) -> None:  # noqa: A002
+    def __init__(self, model, optimizer, loss_fn=None) -> None:
         from ..ops.loss import cross_entropy
 
         self.model = model
         self.optimizer = optimizer
         self.loss_fn = loss_fn or cross_entropy
-        check_bool(compile, "compile", fix="pass compile=True to replay a trace of each step")
-        self.compiled = compile
-        self.forward = CompiledFunction(model) if compile else model
-        if compile:
-            self._step = CompiledFunction(self._loss_of, module=model)
-            self._logits_slot = {}
-            self._traced_logits = None
         p = next(iter(model.parameters()), None)
         self.dtype = p.dtype if p is not None else np.float32
 
@@ -67,8 +57,6 @@ class AutogradEngine:
         if not self.model.training:
             self.model.train()
         self.optimizer.zero_grad()
-        if self.compiled:
-            return self._compiled_step(X, y)
         logits = self.model(Tensor._wrap(X))
         return self._finish(self.loss_fn(logits, y), logits, y)
 
@@ -78,31 +66,6 @@ class AutogradEngine:
         self.optimizer.step()
         return float(loss._data) * len(y), _n_correct(logits._data, y)
 
-    def _loss_of(self, x, y):
-        logits = self.model(x)
-        self._traced_logits = logits
-        return self.loss_fn(logits, y)
-
-    def _compiled_step(self, X, y):
-        """The step with forward, loss and backward replayed from one trace: no graph
-        is built; the gradients go straight to ``.grad`` as ``backward()`` would."""
-        program, _, loss = self._step.lookup(Tensor._wrap(X), Tensor._wrap(y))
-        if loss is not None:  # traced now, or not traceable: this step ran eagerly
-            logits = self._traced_logits
-            self._traced_logits = None
-            if program is not None:
-                self._logits_slot[program] = program.slot_of(logits)
-            return self._finish(loss, logits, y)
-        ctxs = []
-        env = program.forward([X, y] + [p._data for p in program.externals], ctxs)
-        k = self._logits_slot[program]
-        out, logits = env[program.output], None if k is None else env[k]
-        del env  # values no backward needs go now, not at the end of the step
-        grads = program.backward(ctxs, np.ones_like(out), release=True)
-        accumulate([pg for pg in zip(program.externals, grads[2:]) if pg[1] is not None])
-        self.optimizer.step()
-        return float(out) * len(y), 0 if logits is None else _n_correct(logits, y)
-
     def predict_logits(self, X, batch_size: int = 2048) -> np.ndarray:
         """Logits for an array of inputs, in evaluation mode, without recording."""
         was_training = self.model.training
@@ -111,7 +74,7 @@ class AutogradEngine:
         with no_grad():
             for i in range(0, len(X), batch_size):
                 xb = _as_batch(X[i:i + batch_size], self.dtype)
-                out.append(self.forward(Tensor._wrap(xb))._data)
+                out.append(self.model(Tensor._wrap(xb))._data)
         if was_training:
             self.model.train()
         return np.concatenate(out) if out else np.zeros((0, 0), self.dtype)

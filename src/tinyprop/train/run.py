@@ -68,8 +68,7 @@ class Run:
         n_in = int(np.prod(d.X_train.shape[1:]))
         if cfg.engine == "autograd":
             self.model = build_model(cfg, n_in, d.n_classes)
-            self.engine = AutogradEngine(self.model, build_optimizer(cfg, self.model.parameters()),
-                                         compile=cfg.compile)
+            self.engine = AutogradEngine(self.model, build_optimizer(cfg, self.model.parameters()))
         else:
             from .. import manual
 
