@@ -16,7 +16,7 @@ import importlib
 
 import numpy as np
 
-from . import ops
+from . import autograd, ops
 from .anomaly import AnomalyError, detect_anomaly
 from .backend import get_default_dtype, manual_seed, set_default_dtype
 from .creation import (
@@ -44,7 +44,7 @@ from .creation import (
 from .errors import TinypropError
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - every op is part of the public face
 from .tensor import Size, Tensor
 

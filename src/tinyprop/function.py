@@ -61,6 +61,19 @@ class Context:
     def name(self) -> str:
         return f"{self.fn.__name__}Backward"
 
+    def lifted(self, output):
+        """This node as its backward sees it when the backward pass is recorded
+        (``create_graph=True``): the same attributes, but each saved array that is the
+        op's output or one of its inputs is replaced by that tensor, so what backward
+        computes from it is recorded. Other saved arrays stay constants: an op whose
+        second derivative needs an intermediate value recomputes it in backward."""
+        ctx = Context.__new__(Context)
+        ctx.__dict__ = self.__dict__
+        ctx.fn, ctx.parents, ctx.needs_input_grad = self.fn, self.parents, self.needs_input_grad
+        ctx.retained, ctx.freed, ctx.trace = None, False, self.trace
+        ctx.saved = tuple(self.fn.resave(self, self.parents, output))
+        return ctx
+
     def release(self) -> None:
         """Drop everything saved for backward; a later backward through it raises."""
         self.saved = None
@@ -69,6 +82,15 @@ class Context:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+def _tensor_of(a, tensors):
+    """The tensor among ``tensors`` whose array is ``a``, else ``a`` itself."""
+    if isinstance(a, ndarray):
+        for t in tensors:
+            if t._data is a:
+                return t
+    return a
 
 
 class _NoContext:
@@ -112,6 +134,26 @@ class Function:
     @staticmethod
     def backward(ctx, grad):  # pragma: no cover - interface
         raise NotImplementedError
+
+    @staticmethod
+    def resave(ctx, inputs, output):
+        """What ``ctx.saved`` holds when the backward pass is recorded
+        (``create_graph=True``), given the op's input tensors (None for other arguments)
+        and its output tensor. By default each saved array that is an input's or the
+        output's array becomes that tensor; an op that saves an intermediate value
+        overrides this to recompute the value from the tensors with tinyprop's ops."""
+        tensors = [t for t in (output, *inputs) if t is not None]
+        return [_tensor_of(a, tensors) for a in ctx.saved]
+
+    @classmethod
+    def call(cls, *args, **kwargs):
+        """Run this op inside another op's ``backward``: on arrays, ``forward`` alone
+        (an array back, nothing recorded); when the backward pass is recorded and an
+        argument is a Tensor, ``apply``, so the call is recorded too."""
+        for a in args:
+            if isinstance(a, Tensor):
+                return cls.apply(*args, **kwargs)
+        return cls.forward(_NO_CONTEXT, *args, **kwargs)
 
     @classmethod
     def apply(cls, *inputs, **kwargs):

@@ -152,6 +152,10 @@ def softmax_xent_grad(probs, target):
     ([[0.25, -0.25]], [[0.0, 0.0]])
     """
     if target.shape != probs.shape:  # integer labels, one per row
+        if not isinstance(probs, np.ndarray):  # a recorded backward: out of place
+            hot = np.zeros(probs.shape, dtype=probs.dtype)
+            hot[row_indices(len(target)), target] = 1
+            return probs - hot
         d = probs.copy()
         d[row_indices(len(target)), target] -= 1
         return d

@@ -12,7 +12,6 @@ import weakref
 
 import numpy as np
 
-from .autograd import run_backward
 from .backend import get_default_dtype
 from .grad_mode import is_grad_enabled
 
@@ -283,33 +282,6 @@ class Tensor:
             self.grad_fn.retained = weakref.ref(self)
         elif not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
-
-    def backward(self, gradient=None, retain_graph: bool = False) -> None:
-        """Backpropagate from this tensor, accumulating into the leaves' ``.grad``.
-
-        ``gradient`` is d(objective)/d(self); it may be left out for a one-element
-        tensor. The arrays saved for backward are freed unless ``retain_graph=True``.
-        """
-        if not self.requires_grad:
-            raise RuntimeError(
-                "backward() on a tensor that does not require grad: no input of the "
-                "computation had requires_grad=True (or it ran under no_grad())"
-            )
-        if gradient is None:
-            if self._data.size != 1:
-                raise RuntimeError(
-                    f"backward() without a gradient needs a one-element output, got shape "
-                    f"{tuple(self.shape)}; call .sum() first or pass a gradient of that shape"
-                )
-            g = np.ones(self._data.shape, dtype=self._data.dtype)
-        else:
-            g = to_array(gradient, dtype=self._data.dtype, copy=True)
-            if g.shape != self._data.shape:
-                raise ValueError(
-                    f"gradient shape {tuple(g.shape)} does not match the tensor's shape "
-                    f"{tuple(self.shape)}; pass a gradient of the same shape"
-                )
-        run_backward(self, g, retain_graph=retain_graph)
 
     # ---- in-place (not recorded) --------------------------------------------------
     def _check_inplace(self) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import (
+    _numpy,
     activation,
     affine,
     arithmetic,
@@ -117,6 +118,8 @@ def _bind() -> None:
     Tensor.__neg__ = neg
     Tensor.__pos__ = lambda a: a
     Tensor.__abs__ = abs
+    Tensor.__array_ufunc__ = _numpy.array_ufunc  # NumPy's functions on tensors: see _numpy
+    Tensor.__array_function__ = _numpy.array_function
     Tensor.T = property(lambda a: transpose(a), doc="All dimensions reversed.")
     Tensor.mT = property(lambda a: transpose(a, -2, -1), doc="Last two dimensions swapped.")
     # memory_format is accepted for PyTorch's signature: NumPy arrays here are contiguous

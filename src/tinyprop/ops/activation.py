@@ -101,32 +101,57 @@ def _erf_fn():
     return _erf
 
 
-class GELU(Function):
-    """Gaussian error linear unit, exact (erf) or with the tanh approximation."""
+def _normal_pdf(a):
+    return np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+
+
+def _gelu_tanh(a):
+    """The tanh term of GELU's tanh approximation (arrays or, recorded, tensors)."""
+    return np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a**3))
+
+
+class NormalCDF(Function):
+    """The standard normal CDF ``(1 + erf(a / sqrt 2)) / 2`` (inside exact GELU)."""
 
     @staticmethod
-    def forward(ctx, a, approximate):
+    def forward(ctx, a):
         ctx.save_for_backward(a)
-        ctx.approximate = approximate
-        if approximate == "tanh":
-            k = math.sqrt(2 / math.pi)
-            t = np.tanh(k * (a + 0.044715 * a**3))
-            ctx.t = t
-            return 0.5 * a * (1 + t)
-        cdf = 0.5 * (1 + _erf_fn()(a / math.sqrt(2)).astype(a.dtype))
-        ctx.cdf = cdf
-        return a * cdf
+        return 0.5 * (1 + _erf_fn()(a / math.sqrt(2)).astype(a.dtype))
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved
+        return g * _normal_pdf(a)
+
+
+class GELU(Function):
+    """Gaussian error linear unit, exact (erf) or with the tanh approximation. Saves the
+    CDF (or the tanh term) for backward; ``resave`` recomputes it as recorded ops."""
+
+    @staticmethod
+    def forward(ctx, a, approximate):
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            t = _gelu_tanh(a)
+            ctx.save_for_backward(a, t)
+            return 0.5 * a * (1 + t)
+        cdf = NormalCDF.forward(ctx, a)
+        ctx.save_for_backward(a, cdf)
+        return a * cdf
+
+    @staticmethod
+    def resave(ctx, inputs, output):
+        a = inputs[0]
+        return [a, _gelu_tanh(a) if ctx.approximate == "tanh" else NormalCDF.apply(a)]
+
+    @staticmethod
+    def backward(ctx, g):
+        a, t = ctx.saved
         if ctx.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
-            t = ctx.t
             dt = (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
             return g * (0.5 * (1 + t) + 0.5 * a * dt), None
-        pdf = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
-        return g * (ctx.cdf + a * pdf), None
+        return g * (t + a * _normal_pdf(a)), None
 
 
 class Softplus(Function):

@@ -117,7 +117,7 @@ class Pow(Function):
         if nb:
             with np.errstate(divide="ignore", invalid="ignore"):
                 gb = g * out * np.log(a)
-            gb = np.where((a == 0) & (b >= 0), 0, gb)
+            gb = np.where(np.logical_and(a == 0, b >= 0), 0, gb)
         return ga, gb
 
 

@@ -92,13 +92,13 @@ class Clip(Function):
         if lo is not None:
             mask = a >= lo
         if hi is not None:
-            mask = mask & (a <= hi)
+            mask = np.logical_and(mask, a <= hi)
         g_lo = g_hi = None
         if n_lo:
-            below = a < lo if hi is None else (a < lo) & (lo < hi)
+            below = a < lo if hi is None else np.logical_and(a < lo, lo < hi)
             g_lo = np.where(below, g, zero)
         if n_hi:
-            above = a > hi if lo is None else (a > hi) | (hi < lo)
+            above = a > hi if lo is None else np.logical_or(a > hi, hi < lo)
             g_hi = np.where(above, g, zero)
         return np.where(mask, g, zero), g_lo, g_hi
 

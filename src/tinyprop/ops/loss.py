@@ -89,12 +89,23 @@ class CrossEntropyIndex(Function):
         return safe_mean(total, denom) if reduction == "mean" else total
 
     @staticmethod
+    def resave(ctx, inputs, output):
+        from .activation import log_softmax, softmax
+
+        saved = list(ctx.saved)
+        saved[0] = (softmax if ctx.plain else log_softmax)(inputs[0], 1)
+        return saved
+
+    @staticmethod
     def backward(ctx, g):
         if ctx.plain:
             p, target = ctx.saved
             grad = kernels.softmax_xent_grad(p, target)
-            grad *= safe_mean(g, ctx.denom) if ctx.reduction == "mean" else g
-            return grad, None, None, None, None, None, None
+            scale = safe_mean(g, ctx.denom) if ctx.reduction == "mean" else g
+            if isinstance(grad, np.ndarray):
+                grad *= scale  # the usual pass: in place, in the new array
+                return grad, None, None, None, None, None, None
+            return grad * scale, None, None, None, None, None, None
         logp, safe, valid, w_row = ctx.saved
         n, c = logp.shape
         if ctx.reduction == "mean" and not valid.any():  # nothing counted: PyTorch's zeros
@@ -102,7 +113,7 @@ class CrossEntropyIndex(Function):
         s = row_scale(g, ctx.reduction, ctx.denom)
         eps = ctx.smoothing
         # loss_i = -sum_c A_ic logp_ic  =>  dloss_i/dlogits = softmax_i * sum_c A_ic - A_i
-        coef = np.zeros_like(logp)
+        coef = np.zeros(logp.shape, dtype=logp.dtype)
         coef[np.arange(n), safe] = (1 - eps) * w_row
         if eps:
             wc = np.ones(c, dtype=logp.dtype) if ctx.weight is None else ctx.weight
@@ -127,6 +138,17 @@ class CrossEntropyProb(Function):
         if reduction == "none":
             return loss
         return safe_mean(loss.sum(), n) if reduction == "mean" else loss.sum()
+
+    @staticmethod
+    def resave(ctx, inputs, output):
+        from .activation import log_softmax
+
+        logits, target = inputs[:2]
+        coef = ctx.saved[1]
+        if target is not None:
+            t = target * (1 - ctx.smoothing) + ctx.smoothing / coef.shape[1]
+            coef = t if ctx.weight is None else t * ctx.weight
+        return [log_softmax(logits, 1) if logits is not None else ctx.saved[0], coef]
 
     @staticmethod
     def backward(ctx, g):

@@ -41,8 +41,21 @@ class Normalize(Function):
         if bias is not None:
             out = out + bias
         ctx.save_for_backward(xhat, inv_std, weight)
-        ctx.axes, ctx.batch_stats = axes, batch_stats
+        ctx.axes, ctx.batch_stats, ctx.eps = axes, batch_stats, eps
         return out
+
+    @staticmethod
+    def resave(ctx, inputs, output):
+        x, weight = inputs[:2]
+        xhat, inv_std, w = ctx.saved
+        weight = w if weight is None else weight
+        if x is None:
+            return [xhat, inv_std, weight]
+        if not ctx.batch_stats:  # constant statistics: xhat is affine in x
+            return [x * inv_std + (xhat - x._data * inv_std), inv_std, weight]
+        d = x - np.mean(x, axis=ctx.axes, keepdims=True)
+        inv_std = 1 / np.sqrt(np.mean(d * d, axis=ctx.axes, keepdims=True) + ctx.eps)
+        return [d * inv_std, inv_std, weight]
 
     @staticmethod
     def backward(ctx, g):

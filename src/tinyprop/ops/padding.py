@@ -11,6 +11,7 @@ from .._validate import check_choice, check_int, describe
 from ..function import Function
 from ..tensor import Tensor
 from ._util import as_tensor_arg
+from .shape import IndexAdd
 
 
 class Pad(Function):
@@ -42,25 +43,21 @@ class Pad(Function):
     @staticmethod
     def backward(ctx, g):
         if ctx.mode == "constant":  # input i sits at output i + before, where it survives
-            out = np.zeros(ctx.in_shape, dtype=g.dtype)
             src, dst = [], []
             for (lo, _), n, m in zip(ctx.widths, ctx.in_shape, g.shape):
                 start, stop = max(0, -lo), min(n, m - lo)
                 if stop <= start:
-                    return out, None, None, None
+                    return np.zeros(ctx.in_shape, dtype=g.dtype), None, None, None
                 dst.append(slice(start, stop))
                 src.append(slice(start + lo, stop + lo))
-            out[tuple(dst)] = g[tuple(src)]
-            return out, None, None, None
+            return IndexAdd.call(g[tuple(src)], ctx.in_shape, tuple(dst)), None, None, None
         for axis in reversed(range(len(ctx.in_shape))):
             idx = ctx.index[axis]
             if idx is None:
                 continue
             shape = list(g.shape)
             shape[axis] = ctx.in_shape[axis]
-            acc = np.zeros(shape, dtype=g.dtype)
-            np.add.at(acc, (slice(None),) * axis + (idx,), g)
-            g = acc
+            g = IndexAdd.call(g, tuple(shape), (slice(None),) * axis + (idx,))
         return g, None, None, None
 
 

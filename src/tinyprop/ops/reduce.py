@@ -21,6 +21,7 @@ from ._util import (
     float_arg,
     normalize_axes,
 )
+from .shape import IndexAdd
 
 
 def _return_type(name: str):
@@ -102,23 +103,35 @@ class ExtremeDim(Function):
     def backward(ctx, g):
         if not ctx.keepdim:
             g = np.expand_dims(g, ctx.dim)
-        out = np.zeros(ctx.shape, dtype=g.dtype)
-        np.put_along_axis(out, ctx.idx, g, axis=ctx.dim)
-        return out, None, None, None
+        idx, dim = ctx.idx, ctx.dim
+        index = tuple(idx if i == dim else np.arange(n).reshape(
+            [-1 if j == i else 1 for j in range(idx.ndim)]) for i, n in enumerate(idx.shape))
+        return IndexAdd.call(g, ctx.shape, index), None, None, None
+
+
+def _deviation(ctx, a, axes, correction):
+    """``a - mean(a)`` over ``axes`` and the sum of its squares over ``n - correction``
+    (kept dims), with what Var's and Std's backward read stored on ``ctx``."""
+    d = a - np.mean(a, axis=axes, keepdims=True)
+    denom = builtins.max(_count(a.shape, axes) - correction, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.sum(d * d, axis=axes, keepdims=True) / denom
+    ctx.shape, ctx.axes, ctx.denom = a.shape, axes, denom
+    return d, var
 
 
 class Var(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdims, correction):
-        mean = np.mean(a, axis=axes, keepdims=True)
-        d = a - mean
-        n = _count(a.shape, axes)
-        denom = builtins.max(n - correction, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.sum(d * d, axis=axes, keepdims=keepdims) / denom
+        d, var = _deviation(ctx, a, axes, correction)
         ctx.save_for_backward(d)
-        ctx.shape, ctx.axes, ctx.keepdims, ctx.denom = a.shape, axes, keepdims, denom
-        return out
+        ctx.keepdims = keepdims
+        return var if keepdims else np.squeeze(var, axis=axes)
+
+    @staticmethod
+    def resave(ctx, inputs, output):
+        (a,) = inputs[:1]
+        return [a - np.mean(a, axis=ctx.axes, keepdims=True)]
 
     @staticmethod
     def backward(ctx, g):
@@ -131,17 +144,22 @@ class Var(Function):
 class Std(Function):
     @staticmethod
     def forward(ctx, a, axes, keepdims, correction):
-        v = Var.forward(ctx, a, axes, True, correction)
+        d, var = _deviation(ctx, a, axes, correction)
         with np.errstate(invalid="ignore"):
-            out = np.sqrt(v)
-        ctx.out, ctx.keepdims = out, keepdims
+            out = np.sqrt(var)
+        ctx.keepdims = keepdims
+        ctx.save_for_backward(d, out)
         return out if keepdims else np.squeeze(out, axis=axes)
 
     @staticmethod
+    def resave(ctx, inputs, output):
+        (d,) = Var.resave(ctx, inputs, output)
+        return [d, expand_reduced(output, ctx.shape, ctx.axes, ctx.keepdims)]
+
+    @staticmethod
     def backward(ctx, g):
-        (d,) = ctx.saved
+        d, out = ctx.saved
         g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
-        out = ctx.out
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(out > 0, g / (ctx.denom * out), 0)
         return scale * d, None, None, None
@@ -158,6 +176,10 @@ class LogSumExp(Function):
         ctx.save_for_backward(a, out)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
         return out if keepdims else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def resave(ctx, inputs, output):
+        return [inputs[0], expand_reduced(output, ctx.shape, ctx.axes, ctx.keepdims)]
 
     @staticmethod
     def backward(ctx, g):

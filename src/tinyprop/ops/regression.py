@@ -22,13 +22,14 @@ class MSELoss(Function):
     @staticmethod
     def forward(ctx, a, b, reduction):
         d = a - b
-        ctx.save_for_backward(d)
+        ctx.save_for_backward(a, b)
         ctx.reduction = reduction
         return reduce_loss(d * d, reduction)
 
     @staticmethod
     def backward(ctx, g):
-        (d,) = ctx.saved
+        a, b = ctx.saved
+        d = a - b
         k = 2 / max(d.size, 1) if ctx.reduction == "mean" else 2
         gd = (g * k) * d
         return gd, (-gd if ctx.needs_input_grad[1] else None), None
@@ -47,13 +48,14 @@ class HuberLoss(Function):
         loss = np.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
         if scale != 1.0:
             loss = loss / scale
-        ctx.save_for_backward(d)
+        ctx.save_for_backward(a, b)
         ctx.delta, ctx.reduction, ctx.scale = delta, reduction, scale
         return reduce_loss(loss, reduction)
 
     @staticmethod
     def backward(ctx, g):
-        (d,) = ctx.saved
+        a, b = ctx.saved
+        d = a - b
         if ctx.reduction == "mean":
             g = g / max(d.size, 1)
         if ctx.scale != 1.0:
@@ -80,6 +82,17 @@ class BCEWithLogits(Function):
             loss = loss * weight
         ctx.reduction, ctx.n = reduction, x.size
         return reduce_loss(loss, reduction)
+
+    @staticmethod
+    def resave(ctx, inputs, output):
+        from .activation import softplus
+
+        x, t, _, weight, pw, _ = ctx.saved
+        x, t, weight, pw = (a if a is not None else b
+                            for a, b in zip(inputs[:4], (x, t, weight, pw)))
+        sp = softplus(-x if isinstance(x, Tensor) else Tensor._wrap(-x))
+        loss = (1 - t) * x + (sp if pw is None else (1 + (pw - 1) * t) * sp)
+        return [x, t, sp, weight, pw, loss if weight is not None else None]
 
     @staticmethod
     def backward(ctx, g):

@@ -64,12 +64,27 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, g):
-        out = np.zeros(ctx.shape, dtype=g.dtype)
-        if _is_basic(ctx.index):
-            out[ctx.index] = g
+        return IndexAdd.call(g, ctx.shape, ctx.index), None
+
+
+class IndexAdd(Function):
+    """``g`` added into zeros of ``shape`` at ``index`` (repeated indices accumulate): the
+    backward of indexing, whose own backward is indexing again. Backward passes call it
+    through ``IndexAdd.call``, so a recorded backward (``create_graph``) records it."""
+
+    @staticmethod
+    def forward(ctx, g, shape, index):
+        ctx.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        if _is_basic(index):
+            out[index] = g
         else:
-            np.add.at(out, ctx.index, g)
-        return out, None
+            np.add.at(out, index, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg[ctx.index], None, None
 
 
 class Concatenate(Function):
@@ -81,7 +96,9 @@ class Concatenate(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.split(g, ctx.splits, axis=ctx.axis))
+        lead = (slice(None),) * ctx.axis
+        bounds = [0, *ctx.splits.tolist(), g.shape[ctx.axis]]
+        return tuple(g[lead + (slice(lo, hi),)] for lo, hi in zip(bounds, bounds[1:]))
 
 
 class Stack(Function):
@@ -92,7 +109,8 @@ class Stack(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.moveaxis(g, ctx.axis, 0))
+        lead = (slice(None),) * ctx.axis
+        return tuple(g[lead + (i,)] for i in range(g.shape[ctx.axis]))
 
 
 def _shape_arg(shape):
