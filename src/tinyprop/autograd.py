@@ -62,7 +62,7 @@ class _Pass:
         self.grads = {}  # node -> gradient of its output
         self.outputs = {}  # node -> its output tensor (create_graph lifts saved arrays)
         self.leaves = {}  # id(tensor) -> (tensor, gradient)
-        self.wanted = {t.grad_fn: t for t in wanted if t.grad_fn is not None}
+        self.wanted = {t.grad_fn: t for t in wanted if t.grad_fn is not None} if wanted else {}
         self.captured = {}  # id(tensor) -> gradient of a wanted non-leaf tensor
         self.nodes = []
         for t, g in roots:
@@ -90,14 +90,15 @@ class _Pass:
     def run(self, retain_graph: bool) -> None:
         check = anomaly.enabled()
         create = self.create_graph
+        grads, leaves, wanted = self.grads, self.leaves, self.wanted
         for node in topological_order(self.nodes):
-            g = self.grads.pop(node, None)
+            g = grads.pop(node, None)
             if g is None:
                 continue
             if node.freed:
                 raise _freed_error(node)
-            if node in self.wanted:
-                self.captured[id(self.wanted[node])] = g
+            if wanted and node in wanted:
+                self.captured[id(wanted[node])] = g
             if node.retained is not None:
                 _retain(node.retained(), g, create)
             if create:
@@ -112,9 +113,20 @@ class _Pass:
             for p, pg in zip(node.parents, in_grads):
                 if pg is None or p is None or not p.requires_grad:
                     continue
-                if create and not isinstance(pg, Tensor):
-                    pg = Tensor._wrap(np.asarray(pg))
-                self.send(p, pg)
+                if create:
+                    self.send(p, pg if isinstance(pg, Tensor) else Tensor._wrap(np.asarray(pg)))
+                    continue
+                data = p._data  # send(), inlined: this loop is the hot path of training
+                if pg.shape != data.shape:
+                    pg = sum_to_shape(pg, data.shape)
+                if pg.dtype != data.dtype:
+                    pg = pg.astype(data.dtype)
+                if p.grad_fn is None:
+                    prev = leaves.get(id(p))
+                    leaves[id(p)] = (p, pg) if prev is None else (p, prev[1] + pg)
+                else:
+                    prev = grads.get(p.grad_fn)
+                    grads[p.grad_fn] = pg if prev is None else prev + pg
             if not retain_graph:
                 node.release()
 
