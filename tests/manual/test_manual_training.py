@@ -92,3 +92,66 @@ def test_zero_epochs_is_a_no_op(rng):
         "accuracy": [],
     }
     np.testing.assert_array_equal(net[0].w, w)
+
+
+def test_train_runs_its_epochs_on_the_trainer(rng, monkeypatch):
+    from tinyprop.train import Callback, LayerEngine, Trainer
+
+    seen = []
+
+    class Observer(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            seen.append((epoch, type(trainer.engine), trainer.totals[2]))
+
+    original = Trainer.__init__
+
+    def init(self, *args, callbacks=(), **kwargs):
+        original(self, *args, callbacks=[*callbacks, Observer()], **kwargs)
+
+    monkeypatch.setattr(Trainer, "__init__", init)
+    X, y = _blobs(rng, 50)
+    history = train(_net(), SoftmaxCrossEntropy(), 3, 16, 0.5, X, y, progress=False)
+    assert seen == [(e, LayerEngine, 50) for e in range(3)]
+    assert len(history["cost"]) == 3
+
+
+def test_fit_layers_takes_callbacks_and_matches_the_seeds_loop(rng):
+    from tinyprop.train import Callback
+    from tinyprop.train.layer_loop import fit_layers
+
+    class Batches(Callback):
+        def __init__(self):
+            self.sizes = []
+
+        def on_batch_begin(self, trainer, batch, size):
+            self.sizes.append(size)
+
+    X, y = _blobs(rng, 40)
+    Y = np.eye(3)[y]
+    net, ref = _net(), _net()
+    batches = Batches()
+    history = fit_layers(net, MeanSquareError(), 2, 16, 0.1, X, Y, callbacks=[batches])
+    assert batches.sizes == [16, 16, 8] * 2
+    cost = MeanSquareError()
+    for _ in range(2):  # the seed's loop, written out
+        costs = []
+        for i in range(0, 40, 16):
+            ref.zero_gradients()
+            c = cost.estimate(Y[i : i + 16], ref.forward(X[i : i + 16]))
+            ref.backward(cost.gradient(c))
+            ref.update_parameters(0.1)
+            costs.append(float(np.mean(c)))
+    assert history["cost"][-1] == sum(costs) / len(costs)
+    np.testing.assert_array_equal(net[0].w, ref[0].w)
+
+
+def test_shuffled_train_takes_the_generators_permutations(rng):
+    X, y = _blobs(rng, 30)
+    net, ref = _net(), _net()
+    train(net, SoftmaxCrossEntropy(), 2, 8, 0.5, X, y, progress=False, shuffle=True,
+          generator=np.random.default_rng(4))
+    g = np.random.default_rng(4)
+    for _ in range(2):
+        perm = g.permutation(30)
+        train_epoch(0, ref, X[perm], y[perm], SoftmaxCrossEntropy(), 8, 0.5, progress=False)
+    np.testing.assert_array_equal(net[0].w, ref[0].w)

@@ -39,6 +39,13 @@ class DataLoader:
       divided by 255, one batch at a time, so datasets stay uint8 in memory. Other dtypes
       are passed through unchanged. ``scale=False`` keeps raw uint8.
     - ``transform``: a function applied to each ``X`` batch after scaling.
+    - ``order``: a function of no arguments called at the start of each epoch that returns
+      the epoch's order of the rows (a permutation of ``range(n_samples)``), in place of
+      the loader's own shuffle; how the estimators in ``tinyprop.sklearn`` reproduce
+      scikit-learn's batches. The function owns its randomness, so a loader with
+      ``order`` resumes mid-epoch only if the function gives the same order again.
+    - ``position``: batches of the current epoch already handed out (0 between epochs);
+      the loader is the one owner of the position inside an epoch.
     - ``state_dict()`` / ``load_state_dict()``: JSON-able state (epoch, position, generator
       state); a loader restored mid-epoch yields the remaining batches of that epoch, then
       continues exactly as the original would have. Keep one live iterator at a time:
@@ -63,6 +70,7 @@ class DataLoader:
         *,
         scale: bool = True,
         dtype=None,
+        order: Callable[[], np.ndarray] | None = None,
     ) -> None:
         self.X = check_numeric(X, "X")
         self.y = None
@@ -82,6 +90,10 @@ class DataLoader:
             raise type_error("transform", "callable or None", transform,
                              "pass a function of the X batch")
         self.transform = transform
+        if order is not None and not callable(order):
+            raise type_error("order", "callable or None", order,
+                             "pass a function that returns each epoch's permutation of the rows")
+        self.order = order
         self.scale = bool(scale) and self.X.dtype == np.uint8
         self.dtype = np.dtype(dtype or get_default_dtype())
         if self.dtype.kind != "f":
@@ -112,6 +124,19 @@ class DataLoader:
         """Number of epochs started so far (0 before the first ``iter()``)."""
         return self._epoch
 
+    @property
+    def position(self) -> int:
+        """Batches of the current epoch already handed out: 0 between epochs, and the
+        batch to resume from after :meth:`load_state_dict` of a mid-epoch state.
+
+        >>> loader = DataLoader(np.zeros((6, 1)), batch_size=2, shuffle=False)
+        >>> it = iter(loader); _ = next(it); loader.position
+        1
+        """
+        if self._resume or (self._in_epoch and self._position < len(self)):
+            return self._position
+        return 0
+
     def __len__(self) -> int:
         n, b = len(self.X), self.batch_size
         return n // b if self.drop_last else math.ceil(n / b)
@@ -139,10 +164,21 @@ class DataLoader:
             self._epoch += 1
             start = 0
         self._epoch_start_state = self._rng.bit_generator.state
-        perm = self._rng.permutation(len(self.X)) if self.shuffle else None
+        perm = self._permutation()
         self._in_epoch = True
         self._position = start
         return self._run(perm, start)
+
+    def _permutation(self) -> np.ndarray | None:
+        if self.order is not None:
+            perm = np.asarray(self.order())
+            if perm.shape != (len(self.X),) or perm.dtype.kind not in "iu":
+                raise DataError(
+                    f"order() must return a permutation of the {len(self.X)} rows (integers, "
+                    f"shape ({len(self.X)},)), got shape {perm.shape} and dtype {perm.dtype}"
+                )
+            return perm
+        return self._rng.permutation(len(self.X)) if self.shuffle else None
 
     def _run(self, perm: np.ndarray | None, start: int) -> Iterator:
         n, b = len(self.X), self.batch_size

@@ -1,5 +1,9 @@
 """Seed 003's training helpers for a manual ``Network`` and ``Cost``, on any ``(X, Y)`` arrays.
 
+``train`` and ``train_epoch`` run on the library's one epoch loop,
+:class:`tinyprop.train.Trainer`, with a :class:`~tinyprop.train.LayerEngine` taking the
+seed's steps (see :mod:`tinyprop.train.layer_loop`); ``validate_epoch`` measures accuracy.
+
 >>> from tinyprop.manual import Linear, Network, SoftmaxCrossEntropy
 >>> X = np.random.default_rng(0).normal(size=(40, 2)); y = (X[:, 0] > 0).astype(int)
 >>> net = Network([Linear(2, 2, generator=0)])
@@ -92,18 +96,13 @@ def train_epoch(
     >>> cost = train_epoch(0, net, np.ones((8, 2)), np.ones((8, 1)), MeanSquareError(), 4, 0.1,
     ...                    progress=False)
     """
-    total, n_batches = 0.0, 0
-    for i in _batches(len(images), batch_size, f"training,   e={e}", progress):
-        batch_images = images[i : i + batch_size]
-        batch_labels = labels[i : i + batch_size]
-        net.zero_gradients()
-        prediction = net.forward(batch_images)
-        cost = cost_function.estimate(batch_labels, prediction)
-        net.backward(cost_function.gradient(cost))
-        net.update_parameters(learning_rate)
-        total += float(np.mean(cost))
-        n_batches += 1
-    return total / max(n_batches, 1)
+    if len(images) == 0:
+        return 0.0
+    from ..train.layer_loop import fit_layers  # manual is below train: imported when used
+
+    history = fit_layers(net, cost_function, 1, batch_size, learning_rate, images, labels,
+                         progress=progress, first_epoch=e)
+    return history["cost"][0]
 
 
 def validate_epoch(
@@ -163,21 +162,16 @@ def train(
     if X_val is not None:
         X_val, Y_val = _check_data(X_val, Y_val, "val")
     X_eval, Y_eval = (X_val, Y_val) if X_val is not None else (X_train, Y_train)
-    rng = None
+    if number_epochs == 0:
+        return {"cost": [], "accuracy": []}
+    order = None
     if shuffle:
         rng = resolve_generator(generator)
-    history: dict[str, list[float]] = {"cost": [], "accuracy": []}
-    for e in range(number_epochs):
-        X, Y = X_train, Y_train
-        if rng is not None:
-            perm = rng.permutation(len(X))
-            X, Y = X[perm], Y[perm]
-        epoch_cost = train_epoch(e, net, X, Y, cost, batch_size, learning_rate, progress)
-        accuracy = validate_epoch(e, net, X_eval, Y_eval, batch_size, progress)
-        history["cost"].append(epoch_cost)
-        history["accuracy"].append(accuracy)
-        if progress:
-            from tqdm.auto import tqdm
 
-            tqdm.write(f"epoch {e}: cost={epoch_cost:5.6f}, accuracy={accuracy:2.6f}")
-    return history
+        def order():  # each epoch's order of the rows
+            return rng.permutation(len(X_train))
+
+    from ..train.layer_loop import fit_layers  # manual is below train: imported when used
+
+    return fit_layers(net, cost, number_epochs, batch_size, learning_rate, X_train, Y_train,
+                      evaluation=(X_eval, Y_eval), progress=progress, order=order)

@@ -1,8 +1,9 @@
 """What the three estimators share: building the network, fitting, predicting.
 
 Training goes through tinyprop's engines (:class:`~tinyprop.train.AutogradEngine` or
-:class:`~tinyprop.train.ManualEngine`); the epoch loop, with scikit-learn's stopping
-rules and learning-rate schedules, is in :mod:`._loop`.
+:class:`~tinyprop.train.ManualEngine`) and its one epoch loop,
+:class:`~tinyprop.train.Trainer` (:mod:`._loop`); scikit-learn's stopping rules and
+learning-rate schedules are callbacks of it (:mod:`._callbacks`).
 
 Randomness follows scikit-learn step for step: one ``RandomState`` from
 ``check_random_state(random_state)`` per ``fit`` draws the initial weights (first fit
@@ -137,8 +138,6 @@ class BaseMLP(BaseEstimator):
         X_val = Y_val = None
         if p.early_stopping:
             X, X_val, Y, Y_val = self._split(X, Y, p, rs)
-        elif p.shuffle:  # the loop reorders its rows in place: never the caller's arrays
-            X, Y = X.copy(), Y.copy()
         if first or not incremental:
             self.engine_ = self._make_engine(p, model)
         run_epochs(self, p, X, Y, X_val, Y_val, rs, incremental)

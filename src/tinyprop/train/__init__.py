@@ -13,12 +13,13 @@ from .build import (
 )
 from .callbacks import Callback, Checkpoint, EarlyStopping, MetricsLogger, ProgressBar
 from .config import ConfigError, TrainConfig, load_toml
-from .engines import AutogradEngine, ManualEngine, evaluate
+from .engines import AutogradEngine, LayerEngine, ManualEngine, evaluate
 from .loop import Trainer, TrainingDiverged
 from .run import Run, RunError, load_run, read_run_config, resume_run, train_run
 
 __all__ = [
-    "AutogradEngine", "Callback", "Checkpoint", "ConfigError", "EarlyStopping", "ManualEngine",
+    "AutogradEngine", "Callback", "Checkpoint", "ConfigError", "EarlyStopping", "LayerEngine",
+    "ManualEngine",
     "MetricsLogger", "ProgressBar", "Run", "RunError", "TrainConfig", "Trainer",
     "TrainingDiverged", "build_manual_model", "build_model", "build_optimizer",
     "build_scheduler", "evaluate", "initial_weights", "load_run", "load_toml",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._validate import check_choice
@@ -11,16 +13,19 @@ from .config import OPTIMIZERS, TrainConfig
 _ACT = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU"}
 
 
-def _initial_linears(cfg: TrainConfig, n_in: int, n_out: int) -> list:
-    """The MLP's ``nn.Linear`` layers, initialised per ``cfg.init``: the one place the
-    initial weights are drawn (from the global generator)."""
-    from .. import nn
+def _default_layer(fan_in: int, fan_out: int) -> tuple:
+    """A layer's ``(weight (out, in), bias (out,))`` Tensors drawn from the global
+    generator as ``nn.Linear`` draws them (PyTorch's default)."""
+    from ..backend import get_default_dtype
+    from ..nn import init as nn_init
+    from ..tensor import Tensor
 
-    sizes = [n_in, *cfg.hidden, n_out]
-    layers = [nn.Linear(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)]
-    for layer in layers:
-        _init_linear(layer, cfg.init, cfg.activation, cfg.init_std)
-    return layers
+    dtype = get_default_dtype()
+    w = Tensor._wrap(np.empty((fan_out, fan_in), dtype=dtype))
+    b = Tensor._wrap(np.empty((fan_out,), dtype=dtype))
+    nn_init.kaiming_uniform_(w, a=math.sqrt(5))
+    nn_init.uniform_(b, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+    return w, b
 
 
 def initial_weights(cfg: TrainConfig, n_in: int, n_out: int) -> list[tuple]:
@@ -35,12 +40,17 @@ def initial_weights(cfg: TrainConfig, n_in: int, n_out: int) -> list[tuple]:
     >>> [w.shape for w, b in initial_weights(TrainConfig(data="circles").resolved(), 2, 2)]
     [(10, 2), (2, 10)]
     """
-    return [(m.weight._data, m.bias._data) for m in _initial_linears(cfg, n_in, n_out)]
+    sizes = [n_in, *cfg.hidden, n_out]
+    # the one place the initial weights are drawn: every layer's default, then cfg.init
+    layers = [_default_layer(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+    for w, b in layers:
+        _init_linear(w, b, cfg.init, cfg.activation, cfg.init_std)
+    return [(w._data, b._data) for w, b in layers]
 
 
 def build_model(cfg: TrainConfig, n_in: int, n_out: int):
-    """An ``nn.Sequential`` MLP for the autograd engine, initialised per ``cfg.init``
-    (see :func:`initial_weights`).
+    """An ``nn.Sequential`` MLP for the autograd engine, built from the config and
+    starting from :func:`initial_weights`.
 
     >>> model = build_model(TrainConfig(data="circles").resolved(), 2, 2)
     >>> [type(m).__name__ for m in model]
@@ -48,19 +58,23 @@ def build_model(cfg: TrainConfig, n_in: int, n_out: int):
     """
     from .. import nn
 
-    linears = _initial_linears(cfg, n_in, n_out)
+    weights = initial_weights(cfg, n_in, n_out)
     layers = []
-    for i, lin in enumerate(linears):
+    for i, (w, b) in enumerate(weights):
+        lin = nn.Linear(w.shape[1], w.shape[0], dtype=w.dtype, generator=0)  # set below
+        lin.weight._data[...] = w
+        lin.bias._data[...] = b
         layers.append(lin)
-        if i < len(linears) - 1:
+        if i < len(weights) - 1:
             layers.append(getattr(nn, _ACT[cfg.activation])())
     return nn.Sequential(*layers)
 
 
 def build_manual_model(cfg: TrainConfig, n_in: int, n_out: int, weights=None):
-    """A ``manual.Network`` MLP for the hand-derived engine, starting from ``weights``
-    (by default :func:`initial_weights`): for the same seed, the same function and the
-    same starting point as :func:`build_model`.
+    """A ``manual.Network`` MLP for the hand-derived engine, built directly from the
+    config (no ``nn`` model involved), starting from ``weights`` (by default
+    :func:`initial_weights`): for the same seed, the same function and the same starting
+    point as :func:`build_model`.
 
     >>> import tinyprop as tp
     >>> cfg = TrainConfig(data="circles").resolved()
@@ -91,27 +105,28 @@ def _manual_linear(w, b):
     return lin
 
 
-def _init_linear(layer, init: str, activation: str, std: float = 0.1) -> None:
+def _init_linear(weight, bias, init: str, activation: str, std: float = 0.1) -> None:
     from ..nn import init as nn_init
 
     if init == "default":
         return
     if init == "normal":
-        nn_init.normal_(layer.weight, 0.0, std)
+        nn_init.normal_(weight, 0.0, std)
     elif init == "xavier":
-        nn_init.xavier_uniform_(layer.weight, gain=nn_init.calculate_gain(
+        nn_init.xavier_uniform_(weight, gain=nn_init.calculate_gain(
             "tanh" if activation == "tanh" else "linear"))
     elif init == "he":
-        nn_init.kaiming_normal_(layer.weight, nonlinearity="relu")
+        nn_init.kaiming_normal_(weight, nonlinearity="relu")
     elif init == "zeros":
-        nn_init.zeros_(layer.weight)
-    nn_init.zeros_(layer.bias)
+        nn_init.zeros_(weight)
+    nn_init.zeros_(bias)
 
 
 def to_manual_network(model):
     """A ``manual.Network`` computing the same function as an existing ``nn.Sequential``
     of ``Linear`` layers and activations, starting from a copy of its weights. Runs build
-    theirs from the config with :func:`build_manual_model`; this is for a model in hand.
+    theirs from the config with :func:`build_manual_model` (the command line and
+    :class:`Run` never convert); this is for a model in hand (the benchmarks use it).
 
     >>> import tinyprop as tp
     >>> model = build_model(TrainConfig(data="circles").resolved(), 2, 2)

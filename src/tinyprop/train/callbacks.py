@@ -1,12 +1,15 @@
 """Callbacks: hooks the training loop calls at the start and end of training, of each
-epoch and after each batch. Subclass :class:`Callback` and override what you need.
+epoch, and before and after each batch. Subclass :class:`Callback` and override what you
+need.
 
-A callback may set ``trainer.stop = True`` to end training after the current epoch.
+A callback may set ``trainer.stop = True`` to end training after the current epoch (and
+``trainer.stop_reason`` to say why). The progress bar, early stopping, checkpoints and
+loggers here, and the scikit-learn estimators' epoch rules (``tinyprop.sklearn``), are
+all callbacks of the one :class:`~tinyprop.train.Trainer`.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import os
@@ -29,6 +32,9 @@ class Callback:
     def on_train_begin(self, trainer) -> None: ...
 
     def on_epoch_begin(self, trainer, epoch: int) -> None: ...
+
+    def on_batch_begin(self, trainer, batch: int, size: int) -> None:
+        """Before the step on batch ``batch`` (0-based within the epoch) of ``size`` rows."""
 
     def on_batch_end(self, trainer, batch: int, loss: float) -> None: ...
 
@@ -87,7 +93,8 @@ class ProgressBar(Callback):
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved for ``patience`` epochs; optionally put
-    back the best weights at the end.
+    back the best weights at the end. The best model is kept as a snapshot of its weights
+    only (``engine.model_state_dict()``), never the optimizer's buffers.
 
     >>> from types import SimpleNamespace
     >>> stopper = EarlyStopping(patience=2, restore_best=False)
@@ -125,7 +132,7 @@ class EarlyStopping(Callback):
         if self._better(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
-                self.best_state = copy.deepcopy(trainer.engine.state_dict()["model"])
+                self.best_state = trainer.engine.model_state_dict()
         else:
             self.wait += 1
             if self.wait >= self.patience:
@@ -136,9 +143,7 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, trainer) -> None:
         if self.restore_best and self.best_state is not None and trainer.stop:
-            state = trainer.engine.state_dict()
-            state["model"] = self.best_state
-            trainer.engine.load_state_dict(state)
+            trainer.engine.load_model_state_dict(self.best_state)
 
     def state_dict(self) -> dict:
         return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}

@@ -1,9 +1,13 @@
 """The two engines behind one training interface.
 
-An engine owns a model and knows how to take one optimisation step on a batch and how
-to evaluate arrays. ``AutogradEngine`` drives an ``nn.Module`` with an optimizer and a
-loss; ``ManualEngine`` drives a ``manual.Network`` (hand-derived backward) whose arrays
-are exposed to the same optimizers through Tensors that share their memory.
+An engine owns a model and offers two things: ``train_step(X, y)``, one optimisation
+step on a batch that returns (summed loss, number correct), and ``forward(X)``, the
+logits of a batch (array in, array out, evaluation mode, nothing recorded);
+``predict_logits(X)`` runs ``forward`` over any number of rows in chunks.
+``AutogradEngine`` drives an ``nn.Module`` with an optimizer and a loss;
+``ManualEngine`` drives a ``manual.Network`` (hand-derived backward) whose arrays are
+exposed to the same optimizers through Tensors that share their memory; ``LayerEngine``
+drives a seed-003 network that updates itself (``update_parameters(learning_rate)``).
 """
 
 from __future__ import annotations
@@ -30,14 +34,29 @@ def _n_correct(logits, y) -> int:
     return int(np.count_nonzero(logits.argmax(axis=1) == y))
 
 
-class AutogradEngine:
+class _Engine:
+    """What every engine shares: ``predict_logits`` over ``forward``."""
+
+    dtype = np.float32
+
+    def forward(self, X) -> np.ndarray:  # pragma: no cover - each engine has its own
+        raise NotImplementedError
+
+    def predict_logits(self, X, batch_size: int = 2048) -> np.ndarray:
+        """Logits for an array of inputs, ``batch_size`` rows at a time (see ``forward``)."""
+        out = [self.forward(_as_batch(X[i:i + batch_size], self.dtype))
+               for i in range(0, len(X), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, 0), self.dtype)
+
+
+class AutogradEngine(_Engine):
     """Train an autograd ``nn.Module``: forward, loss, backward, optimizer step.
 
     >>> from tinyprop import nn, optim
     >>> model = nn.Linear(2, 2)
     >>> engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.1))
     >>> _ = engine.train_step(np.ones((4, 2), np.float32), np.array([0, 1, 0, 1]))
-    >>> engine.predict_logits(np.ones((3, 2), np.float32)).shape
+    >>> engine.forward(np.ones((3, 2), np.float32)).shape
     (3, 2)
     """
 
@@ -66,28 +85,33 @@ class AutogradEngine:
         self.optimizer.step()
         return float(loss._data) * len(y), _n_correct(logits._data, y)
 
-    def predict_logits(self, X, batch_size: int = 2048) -> np.ndarray:
-        """Logits for an array of inputs, in evaluation mode, without recording."""
+    def forward(self, X) -> np.ndarray:
+        """Logits of a batch, in evaluation mode, without recording a graph."""
         was_training = self.model.training
         self.model.eval()
-        out = []
-        with no_grad():
-            for i in range(0, len(X), batch_size):
-                xb = _as_batch(X[i:i + batch_size], self.dtype)
-                out.append(self.model(Tensor._wrap(xb))._data)
-        if was_training:
-            self.model.train()
-        return np.concatenate(out) if out else np.zeros((0, 0), self.dtype)
+        try:
+            with no_grad():
+                return self.model(Tensor._wrap(X))._data
+        finally:
+            if was_training:
+                self.model.train()
+
+    def model_state_dict(self) -> dict:
+        """A snapshot of the model's weights (copies; no optimizer state)."""
+        return self.model.state_dict()
+
+    def load_model_state_dict(self, weights: dict) -> None:
+        self.model.load_state_dict(weights)
 
     def state_dict(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+        return {"model": self.model_state_dict(), "optimizer": self.optimizer.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
 
 
-class ManualEngine:
+class ManualEngine(_Engine):
     """Train a ``manual.Network`` with a manual cost; any ``tinyprop.optim`` optimizer
     updates its arrays in place through Tensors that share their memory.
 
@@ -95,7 +119,7 @@ class ManualEngine:
     >>> net = manual.Network([manual.Linear(2, 2, generator=0)])
     >>> engine = ManualEngine(net, manual.SoftmaxCrossEntropy(), lambda ps: optim.SGD(ps, lr=0.1))
     >>> _ = engine.train_step(np.ones((4, 2), np.float32), np.array([0, 1, 0, 1]))
-    >>> engine.predict_logits(np.ones((3, 2), np.float32)).shape
+    >>> engine.forward(np.ones((3, 2), np.float32)).shape
     (3, 2)
     """
 
@@ -134,18 +158,29 @@ class ManualEngine:
         self.optimizer.step()
         return float(loss) * len(y), _n_correct(x, y)
 
-    def predict_logits(self, X, batch_size: int = 2048) -> np.ndarray:
-        out = [self.model.forward(_as_batch(X[i:i + batch_size], self.dtype))
-               for i in range(0, len(X), batch_size)]
-        return np.concatenate(out) if out else np.zeros((0, 0), self.dtype)
+    def forward(self, X) -> np.ndarray:
+        """The network's outputs for a batch (a manual network records nothing)."""
+        return self.model.forward(X)
+
+    def model_state_dict(self) -> dict:
+        """A snapshot of the network's weights (copies; no optimizer state)."""
+        return {name: arr.copy() for name, arr in self.model.parameters().items()}
+
+    def load_model_state_dict(self, weights: dict) -> None:
+        self._check_weights(weights)
+        for name, arr in self.model.parameters().items():
+            arr[...] = weights[name]
 
     def state_dict(self) -> dict:
-        model = {name: arr.copy() for name, arr in self.model.parameters().items()}
-        return {"model": model, "optimizer": self.optimizer.state_dict()}
+        return {"model": self.model_state_dict(), "optimizer": self.optimizer.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
+        self._check_weights(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.load_model_state_dict(state["model"])
+
+    def _check_weights(self, given: dict) -> None:
         params = self.model.parameters()
-        given = state["model"]
         if set(given) != set(params):
             raise CheckpointError(
                 f"checkpoint has parameters {sorted(given)}, this network has {sorted(params)}; "
@@ -157,9 +192,49 @@ class ManualEngine:
                     f"checkpoint parameter {name!r} has shape {np.shape(given[name])}, "
                     f"the network's has {tuple(arr.shape)}"
                 )
-        self.optimizer.load_state_dict(state["optimizer"])
-        for name, arr in params.items():
-            arr[...] = given[name]
+
+
+class LayerEngine(_Engine):
+    """Train a seed-003 network with its own update: per batch ``zero_gradients``,
+    ``forward``, ``cost.estimate``, ``backward(cost.gradient(loss))`` and
+    ``update_parameters(learning_rate)``. Any object with those methods works (a
+    ``manual.Network``, a single layer, a user-written network); targets are integer
+    labels or one-hot rows. What :func:`tinyprop.manual.train` drives.
+
+    >>> from tinyprop import manual
+    >>> net = manual.Network([manual.Linear(2, 2, generator=0)])
+    >>> engine = LayerEngine(net, manual.SoftmaxCrossEntropy(), learning_rate=0.1)
+    >>> _ = engine.train_step(np.ones((4, 2)), np.array([0, 1, 0, 1]))
+    >>> engine.forward(np.ones((3, 2))).shape
+    (3, 2)
+    """
+
+    name = "layer"
+    optimizer = None  # the network updates itself
+
+    def __init__(self, network, cost, learning_rate: float) -> None:
+        self.model = network
+        self.cost = cost
+        self.learning_rate = learning_rate
+        self.dtype = np.float64
+        self.last_cost = float("nan")
+
+    def train_step(self, X, y):
+        net = self.model
+        net.zero_gradients()
+        prediction = net.forward(X)
+        loss = self.cost.estimate(y, prediction)
+        net.backward(self.cost.gradient(loss))
+        net.update_parameters(self.learning_rate)
+        self.last_cost = float(np.mean(loss))  # the seed's batch cost, as it reports it
+        truth = np.asarray(y)
+        if truth.ndim == 2 and prediction.ndim == 2:  # one-hot rows
+            return self.last_cost * len(y), int(np.count_nonzero(
+                prediction.argmax(axis=1) == truth.argmax(axis=1)))
+        return self.last_cost * len(y), _n_correct(prediction, truth)
+
+    def forward(self, X) -> np.ndarray:
+        return self.model.forward(X)
 
 
 def evaluate(engine, X, y, batch_size: int = 2048) -> tuple[float, float]:

@@ -23,7 +23,8 @@ from .engines import evaluate
 
 
 class TrainingDiverged(NumericalError):
-    """The loss became NaN or infinite during training (a ``FloatingPointError``).
+    """The loss became NaN or infinite during training (a ``FloatingPointError``); when the
+    Trainer raises it, ``loss`` is the batch's mean loss.
 
     >>> try:
     ...     raise TrainingDiverged("the loss became nan at epoch 1, batch 3")
@@ -33,10 +34,41 @@ class TrainingDiverged(NumericalError):
     """
 
 
+def _current_lr(engine) -> float | None:
+    """The learning rate of the engine's optimizer (group 0), or the engine's own."""
+    optimizer = getattr(engine, "optimizer", None)
+    if optimizer is not None:
+        return float(optimizer.param_groups[0]["lr"])
+    lr = getattr(engine, "learning_rate", None)
+    return None if lr is None else float(lr)
+
+
+def _totals(t: dict) -> tuple[float, int, int]:
+    """The running epoch totals of a saved trainer state (``partial``, with the batch
+    first, in states written before the loader became the one owner of the position)."""
+    if "totals" in t:
+        loss_sum, correct, seen = t["totals"]
+    elif t.get("partial"):
+        _, loss_sum, correct, seen = t["partial"]
+    else:
+        return (0.0, 0, 0)
+    return (float(loss_sum), int(correct), int(seen))
+
+
 class Trainer:
     """Run ``epochs`` of training of ``engine`` over ``train_loader``.
 
-    ``val_data`` and ``test_data`` are ``(X, y)`` pairs evaluated after each epoch.
+    ``val_data`` and ``test_data`` are ``(X, y)`` pairs evaluated after each epoch, as is
+    the training set (``train_eval_data``, by default the loader's arrays); with
+    ``evaluate=False`` nothing is evaluated and the logs carry the epoch's running batch
+    loss and accuracy only. ``handle_sigint=False`` leaves Ctrl-C alone (a
+    ``KeyboardInterrupt``); by default it stops after the current batch.
+
+    Callbacks see every step (:class:`~tinyprop.train.Callback`): the start and end of
+    training and of each epoch, before and after each batch; one may set ``stop``. During
+    an epoch :attr:`totals` holds the (summed loss, correct, samples) of its batches so far;
+    the position inside the epoch is the loader's alone (``loader.position``), so an
+    interrupted epoch resumes exactly where it stopped.
 
     The Trainer is the one owner of the learning-rate ``scheduler``: it keeps its state
     in :meth:`state_dict` and steps it, after each batch when ``scheduler_interval`` is
@@ -60,7 +92,8 @@ class Trainer:
     def __init__(self, engine, train_loader, *, epochs: int, val_data=None, test_data=None,
                  callbacks=(), scheduler=None, scheduler_interval: str = "epoch",
                  scheduler_monitor: str = "val_loss", verbose: bool = True,
-                 eval_batch_size: int = 2048, train_eval_data=None) -> None:
+                 eval_batch_size: int = 2048, train_eval_data=None, evaluate: bool = True,
+                 handle_sigint: bool = True) -> None:
         epochs = check_int(epochs, "epochs", low=1, fix="pass e.g. epochs=10")
         check_choice(scheduler_interval, "scheduler_interval", ("epoch", "batch"))
         for cb in callbacks:
@@ -78,12 +111,16 @@ class Trainer:
         self.scheduler_monitor = scheduler_monitor
         self.verbose = verbose
         self.eval_batch_size = eval_batch_size
+        self.evaluate = bool(evaluate)
+        self.handle_sigint = bool(handle_sigint)
         self.history: list[dict] = []
         self.epoch = 0
         self.stop = False
         self.stop_reason = ""
         self.interrupted = False
-        self.partial = None  # (batch, loss_sum, correct, seen) of an interrupted epoch
+        # (summed loss, correct, samples) of the current epoch's batches so far; the
+        # position inside the epoch is the loader's (``loader.position``)
+        self.totals: tuple[float, int, int] = (0.0, 0, 0)
         self.samples_seen = 0
         self.train_time = 0.0
 
@@ -110,27 +147,25 @@ class Trainer:
         epoch = self.epoch
         for cb in self.callbacks:
             cb.on_epoch_begin(self, epoch)
-        start_batch, loss_sum, correct, seen = self.partial or (0, 0.0, 0, 0)
-        seen_before = seen
-        self.partial = None
+        if self.loader.position == 0:  # a new epoch, not the rest of an interrupted one
+            self.totals = (0.0, 0, 0)
+        seen_before = self.totals[2]
         t0 = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):  # a non-finite loss is checked
-            loss_sum, correct, seen = self._batches(epoch, start_batch, loss_sum, correct, seen)
+            self._batches(epoch)
         elapsed = time.perf_counter() - t0
         self.train_time += elapsed
+        loss_sum, correct, seen = self.totals
         self.samples_seen += seen - seen_before
-        if self.interrupted and self.partial is not None and self.partial[0] < len(self.loader):
+        if self.interrupted and self.loader.position > 0:  # stopped inside the epoch
             return
-        self.partial = None
         logs = {"epoch": epoch + 1, "train_batch_loss": loss_sum / max(seen, 1),
                 "train_batch_accuracy": correct / max(seen, 1)}
-        logs["train_loss"], logs["train_accuracy"] = evaluate(
-            self.engine, *self.train_eval_data, self.eval_batch_size)
-        for key, data in (("val", self.val_data), ("test", self.test_data)):
-            if data is not None:
-                logs[f"{key}_loss"], logs[f"{key}_accuracy"] = evaluate(
-                    self.engine, *data, self.eval_batch_size)
-        logs["lr"] = float(self.engine.optimizer.param_groups[0]["lr"])
+        if self.evaluate:
+            self._evaluate(logs)
+        lr = _current_lr(self.engine)
+        if lr is not None:
+            logs["lr"] = lr
         logs["epoch_time_s"] = elapsed
         logs["samples_per_s"] = seen / elapsed if elapsed > 0 else 0.0
         self.history.append(logs)
@@ -139,29 +174,44 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_epoch_end(self, epoch, logs)
 
-    def _batches(self, epoch: int, start: int, loss_sum: float, correct: int, seen: int):
-        """Train on the epoch's minibatches; returns the running (loss sum, correct, seen)."""
+    def _evaluate(self, logs: dict) -> None:
+        logs["train_loss"], logs["train_accuracy"] = evaluate(
+            self.engine, *self.train_eval_data, self.eval_batch_size)
+        for key, data in (("val", self.val_data), ("test", self.test_data)):
+            if data is not None:
+                logs[f"{key}_loss"], logs[f"{key}_accuracy"] = evaluate(
+                    self.engine, *data, self.eval_batch_size)
+
+    def _batches(self, epoch: int) -> None:
+        """Train on the epoch's minibatches (the rest of them, after an interruption),
+        adding each to :attr:`totals`."""
         step = self.engine.train_step
         per_batch = self.scheduler if self.scheduler_interval == "batch" else None
-        for batch, (xb, yb) in enumerate(self.loader, start=start):
+        loader, callbacks = self.loader, self.callbacks
+        loss_sum, correct, seen = self.totals
+        # batch numbers follow the loader's position (where a resumed epoch starts)
+        for batch, (xb, yb) in enumerate(loader, start=loader.position):
+            for cb in callbacks:
+                cb.on_batch_begin(self, batch, len(yb))
             batch_loss, batch_correct = step(xb, yb)
             if not math.isfinite(batch_loss):
-                raise TrainingDiverged(
+                err = TrainingDiverged(
                     f"the loss became {batch_loss / len(yb)} at epoch {epoch + 1}, batch "
                     f"{batch + 1}; lower the learning rate (e.g. divide it by 10) or check "
                     "the data for extreme values"
                 )
+                err.loss = batch_loss / len(yb)
+                raise err
             loss_sum += batch_loss
             correct += batch_correct
             seen += len(yb)
+            self.totals = (loss_sum, correct, seen)
             if per_batch is not None:
                 per_batch.step()
-            for cb in self.callbacks:
+            for cb in callbacks:
                 cb.on_batch_end(self, batch, batch_loss / len(yb))
             if self.interrupted:
-                self.partial = (batch + 1, loss_sum, correct, seen)
                 break
-        return loss_sum, correct, seen
 
     def _step_scheduler_epoch(self, logs: dict) -> None:
         if self.scheduler is None or self.scheduler_interval != "epoch":
@@ -175,7 +225,7 @@ class Trainer:
             self.scheduler.step()
 
     def _install_sigint(self):
-        if threading.current_thread() is not threading.main_thread():
+        if not self.handle_sigint or threading.current_thread() is not threading.main_thread():
             return lambda: None
         previous = signal.getsignal(signal.SIGINT)
 
@@ -195,7 +245,7 @@ class Trainer:
         state["loader"] = self.loader.state_dict()
         state["rng"] = default_generator().bit_generator.state
         state["trainer"] = {
-            "epoch": self.epoch, "history": self.history, "partial": self.partial,
+            "epoch": self.epoch, "history": self.history, "totals": list(self.totals),
             "samples_seen": self.samples_seen, "train_time": self.train_time,
             "callbacks": [cb.state_dict() if hasattr(cb, "state_dict") else None
                           for cb in self.callbacks],
@@ -233,7 +283,7 @@ class Trainer:
         t = state["trainer"]
         self.epoch = int(t["epoch"])
         self.history = list(t["history"])
-        self.partial = tuple(t["partial"]) if t.get("partial") else None
+        self.totals = _totals(t)
         self.samples_seen, self.train_time = int(t["samples_seen"]), float(t["train_time"])
         for cb, cs in zip(self.callbacks, t.get("callbacks") or []):
             if cs is not None and hasattr(cb, "load_state_dict"):
