@@ -107,3 +107,17 @@ def test_matches_torch(case):
             continue
         assert a.grad is not None and t.grad is not None
         np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_the_registry_makes_every_export_and_method():
+    from tinyprop.ops._registry import OPS, register
+
+    for name, op in OPS.items():
+        assert getattr(tp, name) is op.fn
+        for alias in op.aliases:
+            assert getattr(tp, alias) is op.fn
+        for method in op.methods:
+            assert getattr(tp.Tensor, method) is op.fn
+        assert (name in DIFFERENTIABLE) == op.differentiable
+    with pytest.raises(RuntimeError, match="registered twice"):
+        register("exp")(lambda a: a)

@@ -1,7 +1,10 @@
-"""Every differentiable op, and their binding as Tensor methods and operators.
+"""Every op, generated from the registry, and the Tensor operators.
 
-``DIFFERENTIABLE`` lists each public differentiable function by name; the test suite
-holds a table with sample inputs for every entry and fails when one is missing.
+Each op module declares its public functions with ``@register`` (``_registry.py``); this
+package imports the modules, then makes from the registry the public names (``tp.exp``,
+``tp.cat``), the Tensor methods, ``DIFFERENTIABLE`` (name -> function, the list the
+test suite iterates: every entry needs a case in ``op_cases.py``) and
+``NON_DIFFERENTIABLE``. The operators (``+``, ``@``, ``[]``, ...) are bound below.
 """
 
 from __future__ import annotations
@@ -24,81 +27,31 @@ from . import (
     regression,
     shape,
 )
-from .activation import elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
-from .affine import linear
-from .arithmetic import add, div, mul, neg, pow, sub
-from .elementwise import abs, clamp, clip, exp, log, maximum, minimum, sqrt, where
-from .linalg import dot, matmul, mm, mv, outer
-from .loss import cross_entropy, nll_loss, one_hot
-from .misc import all, any, clone, eq, ge, gt, isfinite, isnan, le, lt, ne, to, unique
-from .normalization import layer_norm
-from .padding import pad
-from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
-from .regression import (
-    binary_cross_entropy_with_logits,
-    huber_loss,
-    l1_loss,
-    mse_loss,
-    smooth_l1_loss,
-)
-from .shape import (
-    broadcast_to,
-    cat,
-    concatenate,
-    expand,
-    flatten,
-    getitem,
-    permute,
-    reshape,
-    squeeze,
-    stack,
-    t,
-    transpose,
-    unsqueeze,
-    view,
-)
+from ._registry import OPS
 
-DIFFERENTIABLE = {
-        "add": add, "sub": sub, "mul": mul, "div": div, "neg": neg, "pow": pow,
-        "matmul": matmul, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs, "tanh": tanh,
-        "sigmoid": sigmoid, "relu": relu, "leaky_relu": leaky_relu, "elu": elu, "gelu": gelu,
-        "softplus": softplus, "clip": clip, "maximum": maximum, "minimum": minimum,
-        "where": where, "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax,
-        "amin": amin, "var": var, "std": std, "logsumexp": logsumexp, "reshape": reshape,
-        "flatten": flatten, "transpose": transpose, "permute": permute, "squeeze": squeeze,
-        "unsqueeze": unsqueeze, "broadcast_to": broadcast_to, "expand": expand,
-        "getitem": getitem, "concatenate": concatenate, "stack": stack, "pad": pad,
-        "softmax": softmax, "log_softmax": log_softmax, "cross_entropy": cross_entropy,
-        "nll_loss": nll_loss, "mse_loss": mse_loss,
-        "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
-        "l1_loss": l1_loss, "huber_loss": huber_loss, "smooth_l1_loss": smooth_l1_loss,
-        "to": to, "clone": clone,
-        "mm": mm, "mv": mv, "dot": dot, "outer": outer, "t": t,
-        "linear": linear, "layer_norm": layer_norm,
-}
+# the ops behind Tensor's operators and special methods, bound in _bind
+from .arithmetic import add, div, mul, neg, pow, sub
+from .elementwise import abs, where
+from .linalg import matmul
+from .misc import eq, ge, gt, le, lt, ne, to
+from .shape import getitem, transpose
+
+DIFFERENTIABLE = {name: op.fn for name, op in OPS.items() if op.differentiable}
 """Name -> function for every differentiable op (aliases such as ``cat`` excluded)."""
 
-ALIASES = {"cat": "concatenate", "clamp": "clip", "view": "reshape"}
-NON_DIFFERENTIABLE = ("argmax", "argmin", "one_hot", "eq", "ne", "lt", "le", "gt", "ge",
-                      "isnan", "isfinite", "all", "any", "unique")
+ALIASES = {alias: name for name, op in OPS.items() for alias in op.aliases}
+NON_DIFFERENTIABLE = tuple(name for name, op in OPS.items() if not op.differentiable)
+
+globals().update({name: op.fn for name, op in OPS.items()})
+globals().update({alias: OPS[name].fn for alias, name in ALIASES.items()})
 
 
 def _bind() -> None:
-    """Attach the ops to Tensor as methods and operators (PyTorch's spellings)."""
-    methods = {
-        name: DIFFERENTIABLE[name] for name in (
-            "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "sum", "mean", "max", "min",
-            "amax", "amin", "var", "std", "logsumexp", "reshape", "flatten", "permute",
-            "squeeze", "unsqueeze", "broadcast_to", "expand", "softmax", "log_softmax",
-            "matmul", "clip", "maximum", "minimum", "pow", "to", "clone", "transpose", "mm",
-            "mv", "dot", "pad", "t", "add", "sub", "mul", "div", "neg",
-        )
-    }
-    methods.update(view=reshape, clamp=clip, argmax=argmax, argmin=argmin, all=all, any=any,
-                   leaky_relu=leaky_relu, isnan=isnan, isfinite=isfinite, astype=to,
-                   eq=eq, ne=ne, lt=lt, le=le, gt=gt, ge=ge, unique=unique)
-    for name, fn in methods.items():
-        setattr(Tensor, name, fn)
+    """Attach the registered ops to Tensor as methods, and the operators (PyTorch's
+    spellings)."""
+    for op in OPS.values():
+        for name in op.methods:
+            setattr(Tensor, name, op.fn)
     ops = {
         "__add__": add, "__sub__": sub, "__mul__": mul, "__truediv__": div,
         "__pow__": pow, "__matmul__": matmul, "__getitem__": getitem,

@@ -10,6 +10,7 @@ import numpy as np
 from .. import kernels
 from ..function import Function
 from ..tensor import Tensor
+from ._registry import register
 from ._util import as_tensor_arg, cast_result, float_arg, normalize_axes
 
 
@@ -202,6 +203,7 @@ class LogSoftmax(Function):
 # ---- public functions -----------------------------------------------------------
 
 
+@register(method=True)
 def tanh(a) -> Tensor:
     """Hyperbolic tangent; derivative ``1 - tanh(a)**2``.
 
@@ -212,6 +214,7 @@ def tanh(a) -> Tensor:
     return Tanh.apply(float_arg(a))
 
 
+@register(method=True)
 def sigmoid(a) -> Tensor:
     """Logistic function ``1 / (1 + exp(-a))``, overflow-free.
 
@@ -222,6 +225,7 @@ def sigmoid(a) -> Tensor:
     return Sigmoid.apply(float_arg(a))
 
 
+@register(method=True)
 def relu(a) -> Tensor:
     """``max(a, 0)``.
 
@@ -232,6 +236,7 @@ def relu(a) -> Tensor:
     return ReLU.apply(as_tensor_arg(a))
 
 
+@register(method=True)
 def leaky_relu(a, negative_slope: float = 0.01) -> Tensor:
     """``a`` where positive, ``negative_slope * a`` elsewhere.
 
@@ -242,6 +247,7 @@ def leaky_relu(a, negative_slope: float = 0.01) -> Tensor:
     return LeakyReLU.apply(float_arg(a), float(negative_slope))
 
 
+@register()
 def elu(a, alpha: float = 1.0) -> Tensor:
     """Exponential linear unit.
 
@@ -252,6 +258,7 @@ def elu(a, alpha: float = 1.0) -> Tensor:
     return ELU.apply(float_arg(a), float(alpha))
 
 
+@register()
 def gelu(a, approximate: str = "none") -> Tensor:
     """GELU; ``approximate='tanh'`` uses the tanh formula.
 
@@ -264,6 +271,7 @@ def gelu(a, approximate: str = "none") -> Tensor:
     return GELU.apply(float_arg(a), approximate)
 
 
+@register()
 def softplus(a, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """Smooth ReLU ``log(1 + exp(beta*a)) / beta``, linear where ``beta * a > threshold``;
     any non-zero ``beta``, as in PyTorch.
@@ -294,6 +302,7 @@ def _softmax_args(name, a, dim, dtype, axis):
     return a, (axes[0] if axes else None)
 
 
+@register(method=True)
 def softmax(input, dim=None, dtype=None, *, axis=None) -> Tensor:
     """Probabilities along ``dim`` (the last one when not given); stable for large logits
     such as ``[234., 3., 4.]``. ``dtype=`` casts the input first.
@@ -310,6 +319,7 @@ def softmax(input, dim=None, dtype=None, *, axis=None) -> Tensor:
     return Softmax.apply(a, axis)
 
 
+@register(method=True)
 def log_softmax(input, dim=None, dtype=None, *, axis=None) -> Tensor:
     """``log(softmax(a))`` computed as ``a - logsumexp(a)`` (finite for any logits).
 

@@ -13,6 +13,7 @@ import numpy as np
 from .. import kernels
 from ..function import Function
 from ..tensor import Tensor, as_tensor_data
+from ._registry import register
 from .linalg import matmul
 
 __all__ = ["LinearFunction", "checked_tensor", "linear"]
@@ -48,6 +49,7 @@ def checked_tensor(x, what: str) -> Tensor:
     raise TypeError(f"{what}: expected a Tensor or array, got {type(x).__name__}")
 
 
+@register()
 def linear(input, weight, bias=None) -> Tensor:
     """``input @ weight.T + bias`` (weight of shape (out, in)), as
     ``torch.nn.functional.linear`` (also ``tinyprop.nn.functional.linear``).

@@ -10,6 +10,7 @@ import numpy as np
 from .._validate import check_float
 from ..function import Function
 from ..tensor import Tensor
+from ._registry import register
 from ._util import _as_float, _kind, as_tensor_arg, binary, pair
 
 
@@ -175,6 +176,7 @@ def _scaled(b, alpha, what):
     return mul(b, alpha) if isinstance(b, Tensor) else np.multiply(b, alpha)
 
 
+@register(method=True)
 def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other`` with broadcasting.
 
@@ -187,6 +189,7 @@ def add(input, other, *, alpha=1) -> Tensor:
     return binary(Add, "add", *pair(input, _scaled(other, alpha, "add")))
 
 
+@register(method=True)
 def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other`` with broadcasting.
 
@@ -197,6 +200,7 @@ def sub(input, other, *, alpha=1) -> Tensor:
     return binary(Sub, "sub", *pair(input, _scaled(other, alpha, "sub")))
 
 
+@register(method=True)
 def mul(a, b) -> Tensor:
     """``a * b`` with broadcasting.
 
@@ -207,6 +211,7 @@ def mul(a, b) -> Tensor:
     return binary(Mul, "mul", *pair(a, b))
 
 
+@register(method=True)
 def div(input, other, *, rounding_mode=None) -> Tensor:
     """``input / other`` with broadcasting: true division, or rounded with
     ``rounding_mode='trunc'`` (towards zero) or ``'floor'`` (down), which keep integer
@@ -231,6 +236,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     return binary(Div, "div", a, b)
 
 
+@register(method=True)
 def neg(a) -> Tensor:
     """``-a``.
 
@@ -241,6 +247,7 @@ def neg(a) -> Tensor:
     return Neg.apply(as_tensor_arg(a))
 
 
+@register(method=True)
 def pow(a, b) -> Tensor:  # noqa: A001 - PyTorch's name
     """``a ** b``: tensor or number on either side.
 

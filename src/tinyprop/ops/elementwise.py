@@ -11,6 +11,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor, as_tensor_data
+from ._registry import register
 from ._util import _kind, as_tensor_arg, binary, float_arg, pair
 
 
@@ -158,6 +159,7 @@ class Where(Function):
 # ---- public functions -----------------------------------------------------------
 
 
+@register(method=True)
 def exp(a) -> Tensor:
     """Element-wise ``e ** a``.
 
@@ -168,6 +170,7 @@ def exp(a) -> Tensor:
     return Exp.apply(float_arg(a))
 
 
+@register(method=True)
 def log(a) -> Tensor:
     """Natural logarithm; gives -inf at 0 and NaN below, like NumPy and PyTorch.
 
@@ -178,6 +181,7 @@ def log(a) -> Tensor:
     return Log.apply(float_arg(a))
 
 
+@register(method=True)
 def sqrt(a) -> Tensor:
     """Square root; its gradient at 0 is +inf, as in PyTorch.
 
@@ -188,6 +192,7 @@ def sqrt(a) -> Tensor:
     return Sqrt.apply(float_arg(a))
 
 
+@register(method=True)
 def abs(a) -> Tensor:  # noqa: A001 - PyTorch's name
     """Absolute value; gradient ``sign(a)`` (0 at 0).
 
@@ -198,6 +203,7 @@ def abs(a) -> Tensor:  # noqa: A001 - PyTorch's name
     return Abs.apply(as_tensor_arg(a))
 
 
+@register(method=True, aliases=('clamp',))
 def clip(input, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
     """Clamp values into ``[min, max]``; either bound may be None, a number or a tensor
     (a tensor bound that requires grad gets its gradient). Where ``min > max`` the
@@ -228,6 +234,7 @@ def clip(input, min=None, max=None) -> Tensor:  # noqa: A002 - PyTorch's names
 clamp = clip
 
 
+@register(method=True)
 def maximum(a, b) -> Tensor:
     """Element-wise maximum of two tensors (or a tensor and a number).
 
@@ -238,6 +245,7 @@ def maximum(a, b) -> Tensor:
     return binary(Maximum, "maximum", *pair(a, b))
 
 
+@register(method=True)
 def minimum(a, b) -> Tensor:
     """Element-wise minimum of two tensors (or a tensor and a number).
 
@@ -248,6 +256,7 @@ def minimum(a, b) -> Tensor:
     return binary(Minimum, "minimum", *pair(a, b))
 
 
+@register()
 def where(condition, a, b) -> Tensor:
     """Pick from ``a`` where ``condition`` is true, else from ``b``; grads flow to both.
 

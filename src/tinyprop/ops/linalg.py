@@ -6,6 +6,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from ._registry import register
 from ._util import as_tensor_arg
 
 
@@ -43,6 +44,7 @@ class MatMul(Function):
         return ga, gb
 
 
+@register(method=True)
 def matmul(a, b) -> Tensor:
     """Matrix product with NumPy/PyTorch semantics.
 
@@ -65,6 +67,7 @@ def matmul(a, b) -> Tensor:
     return MatMul.apply(a, b)
 
 
+@register(method=True)
 def mm(a, b) -> Tensor:
     """2-D matrix product (``torch.mm``).
 
@@ -80,6 +83,7 @@ def mm(a, b) -> Tensor:
     return matmul(a, b)
 
 
+@register(method=True)
 def mv(a, v) -> Tensor:
     """Matrix-vector product (``torch.mv``).
 
@@ -94,6 +98,7 @@ def mv(a, v) -> Tensor:
     return matmul(a, v)
 
 
+@register(method=True)
 def dot(a, b) -> Tensor:
     """Inner product of two 1-D tensors (``torch.dot``).
 
@@ -108,6 +113,7 @@ def dot(a, b) -> Tensor:
     return matmul(a, b)
 
 
+@register()
 def outer(a, b) -> Tensor:
     """Outer product of two 1-D tensors: ``a[:, None] * b[None, :]``.
 

@@ -21,6 +21,7 @@ from .._validate import check_float
 from ..function import Function
 from ..tensor import Tensor
 from ._reduction import REDUCTIONS, legacy_reduction, row_scale, safe_mean
+from ._registry import register
 from ._targets import (
     check_int,
     check_labels,
@@ -195,6 +196,7 @@ class NLLLoss(Function):
 # ---- classification losses ----------------------------------------------------------
 
 
+@register()
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,
                   reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy from logits, as ``torch.nn.functional.cross_entropy``.
@@ -270,6 +272,7 @@ def _probability_ce(x, target, tdata, w, ignore_index, smoothing, reduction, wha
     return CrossEntropyProb.apply(rows(x), rows(t), w, smoothing, reduction)
 
 
+@register()
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
              reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood on log-probabilities (pair it with ``log_softmax``), as
@@ -296,6 +299,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     return unrows(out, x, reduction)
 
 
+@register(differentiable=False)
 def one_hot(tensor, num_classes: int = -1) -> Tensor:
     """Integer labels to one-hot rows (int64), as ``torch.nn.functional.one_hot``;
     ``num_classes=-1`` infers ``max + 1`` (not possible for an empty tensor).

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from ._registry import register
 from ._util import as_tensor_arg, axis_args, normalize_axes, pair
 
 
@@ -41,6 +42,7 @@ def _device(d) -> None:
         )
 
 
+@register(method=("to", "astype"))
 def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False,
        memory_format=None) -> Tensor:
     """PyTorch's ``Tensor.to``: ``x.to(dtype)``, ``x.to('cpu')``, ``x.to(other)`` (other's
@@ -83,6 +85,7 @@ def to(input, *args, dtype=None, device=None, copy=False, non_blocking=False,
     return Cast.apply(a, dtype)
 
 
+@register(method=True)
 def clone(a, *, memory_format=None) -> Tensor:
     """A copy that stays in the graph (its gradient flows back to ``a``).
 
@@ -112,14 +115,15 @@ def _compare(op):
     return compare
 
 
-eq = _compare(np.equal)
-ne = _compare(np.not_equal)
-lt = _compare(np.less)
-le = _compare(np.less_equal)
-gt = _compare(np.greater)
-ge = _compare(np.greater_equal)
+eq = register("eq", method=True, differentiable=False)(_compare(np.equal))
+ne = register("ne", method=True, differentiable=False)(_compare(np.not_equal))
+lt = register("lt", method=True, differentiable=False)(_compare(np.less))
+le = register("le", method=True, differentiable=False)(_compare(np.less_equal))
+gt = register("gt", method=True, differentiable=False)(_compare(np.greater))
+ge = register("ge", method=True, differentiable=False)(_compare(np.greater_equal))
 
 
+@register(method=True, differentiable=False)
 def isnan(a) -> Tensor:
     """Bool tensor marking NaNs.
 
@@ -130,6 +134,7 @@ def isnan(a) -> Tensor:
     return Tensor._wrap(np.isnan(as_tensor_arg(a)._data))
 
 
+@register(method=True, differentiable=False)
 def isfinite(a) -> Tensor:
     """Bool tensor marking finite values.
 
@@ -151,6 +156,7 @@ def _logical(name, fn, a, dim, keepdim, axis, keepdims, out):
     return Tensor._wrap(res.astype(np.uint8) if a._data.dtype == np.uint8 else res)
 
 
+@register(method=True, differentiable=False)
 def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None) -> Tensor:  # noqa: A001
     """True where every element (over ``dim``, an int or tuple) is nonzero.
 
@@ -161,6 +167,7 @@ def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None) -
     return _logical("all", np.all, input, dim, keepdim, axis, keepdims, out)
 
 
+@register(method=True, differentiable=False)
 def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None) -> Tensor:  # noqa: A001
     """True where some element (over ``dim``, an int or tuple) is nonzero.
 
@@ -171,6 +178,7 @@ def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None) -
     return _logical("any", np.any, input, dim, keepdim, axis, keepdims, out)
 
 
+@register(method=True, differentiable=False)
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """The distinct values, sorted (PyTorch's ``torch.unique``; not differentiable).
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from ._registry import register
 from .affine import checked_tensor
 
 __all__ = ["Normalize", "batch_norm", "layer_norm"]
@@ -217,6 +218,7 @@ def _batch_stats(x, running_mean, running_var, momentum, axes, what):
     return mean, var
 
 
+@register()
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` dimensions of each sample
     (biased variance), then scale and shift by ``weight`` and ``bias`` of that shape.

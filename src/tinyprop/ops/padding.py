@@ -10,6 +10,7 @@ import numpy as np
 from .._validate import check_choice, check_int, describe
 from ..function import Function
 from ..tensor import Tensor
+from ._registry import register
 from ._util import as_tensor_arg
 from .shape import IndexAdd
 
@@ -80,6 +81,7 @@ def _source_index(n: int, lo: int, hi: int, mode: str):
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
+@register(method=True)
 def pad(input, pad, mode: str = "constant", value=None) -> Tensor:
     """Pad (or, with negative widths, crop) as ``torch.nn.functional.pad``.
 

@@ -12,6 +12,7 @@ from .. import kernels
 from .._validate import check_float
 from ..function import Function
 from ..tensor import Tensor
+from ._registry import register
 from ._util import (
     DimensionError,
     as_tensor_arg,
@@ -199,6 +200,7 @@ def _prep(a, dim, keepdim, axis, keepdims, real=False):
     return a, normalize_axes(dim, a.ndim), keepdim
 
 
+@register(method=True)
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (int, tuple or None for all); bools and integers sum to int64.
 
@@ -211,6 +213,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     return Sum.apply(a, axes, keepdim)
 
 
+@register(method=True)
 def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None) -> Tensor:
     """Mean over ``dim``; the gradient is spread as ``1/n``. Integer input gives the
     default float dtype (PyTorch asks for ``dtype=`` there).
@@ -255,6 +258,7 @@ def _extreme(name, a, dim, keepdim, axis, keepdims, op, arg, pair_op):
     return result(values, Tensor._wrap(np.asarray(idx, dtype=np.int64)))
 
 
+@register(method=True)
 def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
     """PyTorch's ``max``: of all elements (``x.max()``), or along ``dim`` returning
     ``(values, indices)`` (the gradient goes to the returned index), or element-wise
@@ -273,6 +277,7 @@ def max(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A
     return _extreme("max", input, dim, keepdim, axis, keepdims, np.max, np.argmax, maximum)
 
 
+@register(method=True)
 def min(input, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001
     """PyTorch's ``min``: of all elements, along ``dim`` as ``(values, indices)``, or
     element-wise with a tensor second argument.
@@ -293,6 +298,7 @@ def _check_nonempty(name, a, axes):
                          f"value; reduce a non-empty dimension")
 
 
+@register(method=True)
 def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Largest value over ``dim`` (values only; ``()`` means all); ties share the gradient.
 
@@ -305,6 +311,7 @@ def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     return Extreme.apply(a, axes, keepdim, np.max)
 
 
+@register(method=True)
 def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Smallest value over ``dim`` (values only; ``()`` means all).
 
@@ -334,6 +341,7 @@ def _var_args(dim, unbiased, keepdim, correction):
     return dim, keepdim, correction
 
 
+@register(method=True)
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
         keepdims=None) -> Tensor:
     """Variance over ``dim``; ``correction=1`` (Bessel, PyTorch's default), 0 for NumPy's.
@@ -348,6 +356,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     return Var.apply(a, axes, keepdim, correction)
 
 
+@register(method=True)
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
         keepdims=None) -> Tensor:
     """Standard deviation, ``sqrt(var)``; its gradient is 0 where the spread is 0
@@ -362,6 +371,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     return Std.apply(a, axes, keepdim, correction)
 
 
+@register(method=True)
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """``log(sum(exp(a)))`` over ``dim`` without overflow; its gradient is softmax.
 
@@ -394,6 +404,7 @@ def _arg(name, fn, a, dim, keepdim, axis, keepdims):
     return Tensor._wrap(np.asarray(out, dtype=np.int64))
 
 
+@register(method=True, differentiable=False)
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Index of the largest value (int64 tensor, not differentiable); with no ``dim``,
     the index into the flattened tensor.
@@ -405,6 +416,7 @@ def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tenso
     return _arg("argmax", np.argmax, input, dim, keepdim, axis, keepdims)
 
 
+@register(method=True, differentiable=False)
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Index of the smallest value (int64 tensor, not differentiable).
 

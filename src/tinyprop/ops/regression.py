@@ -15,6 +15,7 @@ from .._validate import check_float
 from ..function import Function
 from ..tensor import Tensor
 from ._reduction import check_reduction, legacy_reduction, reduce_loss
+from ._registry import register
 from ._util import as_tensor_arg
 
 
@@ -179,6 +180,7 @@ def _abs_error(a, b, reduction):
     return reduce_loss((a - b).abs(), reduction)
 
 
+@register()
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
              weight=None) -> Tensor:
     """Mean squared error ``mean((input - target) ** 2)``; shapes must match. ``weight``
@@ -193,6 +195,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     return _elementwise(MSELoss.apply, input, target, weight, reduction, what)
 
 
+@register()
 def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
             weight=None) -> Tensor:
     """Mean absolute error; composed from ``abs``. ``weight`` as in ``mse_loss``.
@@ -206,6 +209,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     return _elementwise(_abs_error, input, target, weight, reduction, what)
 
 
+@register()
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0,
                weight=None) -> Tensor:
     """Quadratic within ``delta``, linear beyond (PyTorch's ``huber_loss``); ``weight``
@@ -223,6 +227,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0,
                         weight, reduction, what, by_weight=False)
 
 
+@register()
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - beta / 2`` (Huber loss
@@ -266,6 +271,7 @@ def _broadcast_arg(v, x, name: str, what: str):
     return v
 
 
+@register()
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction: str = "mean",
                                      pos_weight=None) -> Tensor:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from ._registry import register
 from ._util import as_tensor_arg, normalize_axes
 
 
@@ -119,6 +120,7 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
+@register(method=True, aliases=('view',))
 def reshape(a, *shape) -> Tensor:
     """A tensor with the same data in a new shape (one entry may be -1).
 
@@ -144,6 +146,7 @@ def reshape(a, *shape) -> Tensor:
 view = reshape
 
 
+@register(method=True)
 def flatten(a, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one (PyTorch's ``flatten``).
 
@@ -163,6 +166,7 @@ def flatten(a, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return Reshape.apply(a, shape)
 
 
+@register(method=True)
 def permute(a, *axes) -> Tensor:
     """Reorder all dimensions: ``permute(x, 1, 0)`` transposes a matrix.
 
@@ -177,6 +181,7 @@ def permute(a, *axes) -> Tensor:
     return Permute.apply(a, tuple(i % a.ndim for i in axes))
 
 
+@register(method=True)
 def transpose(input, dim0=None, dim1=None) -> Tensor:
     """Swap two dimensions (PyTorch); with no dims, reverse them all (NumPy's ``.T``).
     A 0-d tensor accepts dims 0 and -1 and comes back as it is.
@@ -197,6 +202,7 @@ def transpose(input, dim0=None, dim1=None) -> Tensor:
     return Permute.apply(a, tuple(axes))
 
 
+@register(method=True)
 def t(input) -> Tensor:
     """PyTorch's ``t()``: transpose a 2-D tensor; 0-d and 1-D tensors come back as they are.
 
@@ -211,6 +217,7 @@ def t(input) -> Tensor:
     return Permute.apply(a, tuple(reversed(range(a.ndim))))
 
 
+@register(method=True)
 def squeeze(a, axis=None, *, dim=None) -> Tensor:
     """Drop size-1 dimensions (all, or those in ``axis``; others are left alone).
 
@@ -225,6 +232,7 @@ def squeeze(a, axis=None, *, dim=None) -> Tensor:
     return Reshape.apply(a, shape)
 
 
+@register(method=True)
 def unsqueeze(a, axis=None, *, dim=None) -> Tensor:
     """Insert a size-1 dimension at ``axis`` (negative counts from the new end).
 
@@ -243,6 +251,7 @@ def unsqueeze(a, axis=None, *, dim=None) -> Tensor:
     return Reshape.apply(a, a.shape[:axis] + (1,) + a.shape[axis:])
 
 
+@register(method=True)
 def broadcast_to(a, *shape) -> Tensor:
     """View ``a`` broadcast to ``shape``; the gradient is summed back.
 
@@ -259,6 +268,7 @@ def broadcast_to(a, *shape) -> Tensor:
     return BroadcastTo.apply(a, shape)
 
 
+@register(method=True)
 def expand(a, *sizes) -> Tensor:
     """PyTorch's ``expand``: like broadcast_to, with -1 keeping a dimension.
 
@@ -283,6 +293,7 @@ def _index_arg(index):
     return index
 
 
+@register()
 def getitem(a, index) -> Tensor:
     """``a[index]`` with ints, slices, integer arrays or boolean masks.
 
@@ -305,6 +316,7 @@ def _tensors(tensors, what):
     return [as_tensor_arg(t) for t in tensors]
 
 
+@register(aliases=('cat',))
 def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
     """Join tensors along an existing axis. Alias: ``cat``.
 
@@ -331,6 +343,7 @@ def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
 cat = concatenate
 
 
+@register()
 def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
     """Join same-shaped tensors along a new axis.
 
