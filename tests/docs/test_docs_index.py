@@ -70,3 +70,13 @@ def test_links_between_pages_resolve():
     for page in DOCS.glob("*.md"):
         for target in local_targets(page):
             assert target.exists(), f"{page.name} links {target}, which does not exist"
+
+
+def test_readme_links_resolve_inside_the_repository():
+    """README.md (and the examples' README) link only to files of this repository: a
+    fresh clone has every page they point to."""
+    root = ROOT.resolve()
+    for page in (ROOT / "README.md", ROOT / "examples" / "README.md", *DOCS.glob("*.md")):
+        for target in local_targets(page):
+            assert target.is_relative_to(root), f"{page.name} links {target}, outside the repo"
+            assert target.exists(), f"{page.name} links {target}, which does not exist"
