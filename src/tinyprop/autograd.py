@@ -25,11 +25,11 @@ from .kernels import sum_to_shape  # its home is kernels; importable from here a
 from .tensor import Tensor, to_array
 
 
-def topological_order(roots):
-    """Graph nodes reachable from ``roots`` (Contexts, or one), outputs before inputs."""
+def topological_order(roots: list):
+    """Graph nodes reachable from the nodes ``roots`` (Contexts), outputs before inputs."""
     order = []
     seen = set()
-    stack = [(r, False) for r in (roots if isinstance(roots, (list, tuple)) else (roots,))]
+    stack = [(r, False) for r in roots]
     while stack:
         node, done = stack.pop()
         if done:
