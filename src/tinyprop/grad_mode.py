@@ -29,6 +29,17 @@ def _set(mode: bool) -> None:
     _local.enabled = mode
 
 
+def _inside(make_mode, fn):
+    """``fn`` wrapped so that each call runs inside a fresh ``make_mode()`` context."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with make_mode():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 class set_grad_enabled:
     """Turn recording on or off; works as a call, a context manager and a decorator.
 
@@ -48,13 +59,8 @@ class set_grad_enabled:
         _set(self.prev)
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__(self.mode):
-                return fn(*args, **kwargs)
-
-        _set(self.prev)
-        return wrapper
+        _set(self.prev)  # as a decorator, the switch made by __init__ is undone
+        return _inside(lambda: self.__class__(self.mode), fn)
 
 
 class _GradModeContext:
@@ -69,12 +75,7 @@ class _GradModeContext:
         _set(self.prev)
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return _inside(self.__class__, fn)
 
 
 class no_grad(_GradModeContext):

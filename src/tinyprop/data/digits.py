@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._optional import require
 from ..backend import get_default_dtype
 from ._validate import check_generator
-from .splits import DataSplits, split_indices
+from .splits import split_indices, splits_from_indices
 
 
 def load_digits(
@@ -28,27 +29,17 @@ def load_digits(
     >>> d.X_train.shape, d.X_test.shape, float(d.X_train.max())
     ((1438, 64), (359, 64), 1.0)
     """
-    try:
-        from sklearn.datasets import load_digits as _sk_load_digits
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "load_digits needs scikit-learn, which is not installed; "
-            "install it with `pip install scikit-learn` (or `pip install tinyprop[train]`)"
-        ) from err
+    datasets = require("sklearn.datasets", "load_digits", "scikit-learn")
     rng = check_generator(seed)
-    bunch = _sk_load_digits()
+    bunch = datasets.load_digits()
     X = (np.asarray(bunch.data) / 16.0).astype(dtype or get_default_dtype())
     y = np.asarray(bunch.target, dtype=np.int64)
     if not flatten:
         X = X.reshape(-1, 8, 8)
-    train, val, test = split_indices(len(y), test_size, val_size, rng)
-    splits = DataSplits(
-        X_train=X[train],
-        y_train=y[train],
-        X_test=X[test],
-        y_test=y[test],
-        X_val=X[val] if len(val) else None,
-        y_val=y[val] if len(val) else None,
+    splits = splits_from_indices(
+        X,
+        y,
+        split_indices(len(y), test_size, val_size, rng),
         n_classes=10,
         name="digits",
         input_shape=tuple(X.shape[1:]),

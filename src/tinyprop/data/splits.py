@@ -244,6 +244,29 @@ class DataSplits:
         return make_grid((x0, x1), (y0, y1), n=n, dtype=self.X_train.dtype)
 
 
+def splits_from_indices(X: np.ndarray, y: np.ndarray, indices, **fields) -> DataSplits:
+    """The ``DataSplits`` of ``X`` and ``y`` at ``indices``, a ``(train, val, test)`` triple
+    of index arrays as ``split_indices`` gives (an empty ``val``: no validation split);
+    ``fields`` (``n_classes``, ``name``, ``source``, ...) go to ``DataSplits``.
+
+    >>> X, y = np.arange(10.0).reshape(5, 2), np.array([0, 1, 0, 1, 1])
+    >>> d = splits_from_indices(X, y, split_indices(5, 1, 1, None), name="demo")
+    >>> d.X_train.shape, d.y_val.tolist(), d.y_test.tolist()
+    ((3, 2), [1], [0])
+    """
+    train, val, test = indices
+    has_val = len(val) > 0
+    return DataSplits(
+        X_train=X[train],
+        y_train=y[train],
+        X_test=X[test],
+        y_test=y[test],
+        X_val=X[val] if has_val else None,
+        y_val=y[val] if has_val else None,
+        **fields,
+    )
+
+
 def split_indices(
     n: int, test_size, val_size, rng: np.random.Generator | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

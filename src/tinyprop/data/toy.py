@@ -13,19 +13,19 @@ import numpy as np
 from .._validate import check_float
 from ..backend import get_default_dtype
 from ._validate import check_generator, check_positive_int
-from .splits import DataSplits, split_indices
+from .splits import split_indices, splits_from_indices
 
 
-def _check_noise(noise) -> float:
-    return check_float(noise, "noise", low=0, fix="pass e.g. noise=0.1")
-
-
-def _labels(n_train, n_test, n_classes: int, rng: np.random.Generator) -> np.ndarray:
+def _start(seed, noise, n_train, n_test, n_classes: int):
+    """What every generator starts with: the checked generator and ``noise``, then
+    ``n_train + n_test`` balanced labels in an order shuffled by that generator."""
+    rng = check_generator(seed)
+    noise = check_float(noise, "noise", low=0, fix="pass e.g. noise=0.1")
     n_train = check_positive_int(n_train, "n_train")
     n_test = check_positive_int(n_test, "n_test", 0)
     y = np.arange(n_train + n_test, dtype=np.int64) % n_classes
     rng.shuffle(y)
-    return y
+    return rng, noise, y
 
 
 def _finish(
@@ -40,14 +40,10 @@ def _finish(
     n_classes: int,
 ):
     X = X.astype(dtype or get_default_dtype())
-    train, val, test = split_indices(len(y), n_test, val_size, rng=None)
-    splits = DataSplits(
-        X_train=X[train],
-        y_train=y[train],
-        X_test=X[test],
-        y_test=y[test],
-        X_val=X[val] if len(val) else None,
-        y_val=y[val] if len(val) else None,
+    splits = splits_from_indices(
+        X,
+        y,
+        split_indices(len(y), n_test, val_size, rng=None),
         n_classes=n_classes,
         name=name,
         input_shape=(2,),
@@ -76,9 +72,7 @@ def make_circles(
     >>> d.X_train.shape, d.X_test.shape, d.Y_train.shape, d.grid().points.shape
     ((200, 2), (200, 2), (200, 2), (1600, 2))
     """
-    rng = check_generator(seed)
-    noise = _check_noise(noise)
-    y = _labels(n_train, n_test, 2, rng)
+    rng, noise, y = _start(seed, noise, n_train, n_test, 2)
     u = rng.random(len(y))
     radius = np.where(y == 0, 0.6 * np.sqrt(u), np.sqrt(1.0 + u * (1.5**2 - 1.0)))
     angle = rng.uniform(0.0, 2 * np.pi, len(y))
@@ -103,9 +97,7 @@ def make_moons(
     >>> d.X_train.shape, sorted(set(d.y_train.tolist()))
     ((200, 2), [0, 1])
     """
-    rng = check_generator(seed)
-    noise = _check_noise(noise)
-    y = _labels(n_train, n_test, 2, rng)
+    rng, noise, y = _start(seed, noise, n_train, n_test, 2)
     t = rng.uniform(0.0, np.pi, len(y))
     upper = np.stack([np.cos(t), np.sin(t)], axis=1)
     lower = np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)], axis=1)
@@ -131,9 +123,7 @@ def make_xor(
     >>> d.X_train.shape, d.n_classes
     ((200, 2), 2)
     """
-    rng = check_generator(seed)
-    noise = _check_noise(noise)
-    y = _labels(n_train, n_test, 2, rng)
+    rng, noise, y = _start(seed, noise, n_train, n_test, 2)
     sx = rng.choice([-1.0, 1.0], len(y))
     sy = np.where(y == 1, -sx, sx)
     X = np.stack([sx, sy], axis=1) + noise * rng.standard_normal((len(y), 2))
@@ -159,9 +149,7 @@ def make_spiral(
     ((300, 2), 3)
     """
     n_classes = check_positive_int(n_classes, "n_classes", 2)
-    rng = check_generator(seed)
-    noise = _check_noise(noise)
-    y = _labels(n_train, n_test, n_classes, rng)
+    rng, noise, y = _start(seed, noise, n_train, n_test, n_classes)
     r = rng.random(len(y))
     theta = 2 * np.pi * y / n_classes + 4.0 * r + noise * rng.standard_normal(len(y))
     X = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)

@@ -7,6 +7,7 @@ import json
 import os
 
 from .._atomic import atomic_write as _atomic_write
+from .._optional import require
 from ..errors import CheckpointError
 from . import _tree
 
@@ -21,14 +22,7 @@ _FIX = "Save it again with tinyprop.save (or keep the previous copy)"
 
 
 def _safetensors_numpy():
-    try:
-        import safetensors.numpy as stn
-    except ImportError as e:  # pragma: no cover - safetensors is installed in CI
-        raise ImportError(
-            "tinyprop.save and tinyprop.load need the safetensors package; "
-            "install it with: pip install safetensors (or pip install 'tinyprop[train]')"
-        ) from e
-    return stn
+    return require("safetensors.numpy", "tinyprop.save and tinyprop.load", "safetensors")
 
 
 # ---------------------------------------------------------------------------- writing

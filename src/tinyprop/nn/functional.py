@@ -25,22 +25,26 @@ import numpy as np
 
 from .._validate import check_float, value_error
 from ..backend import resolve_generator
-from ..grad_mode import is_grad_enabled
-from ..ops import activation as _act
-from ..ops._util import float_arg
-from ..ops.activation import gelu, sigmoid, tanh
-from ..ops.affine import checked_tensor as _tensor
-from ..ops.affine import linear
-from ..ops.loss import cross_entropy, nll_loss, one_hot
-from ..ops.normalization import batch_norm, layer_norm
-from ..ops.padding import pad
-from ..ops.regression import (
+from ..functional import (  # the ops themselves, as tinyprop.functional exports them
     binary_cross_entropy_with_logits,
+    cross_entropy,
+    gelu,
     huber_loss,
     l1_loss,
     mse_loss,
+    nll_loss,
+    one_hot,
+    pad,
+    sigmoid,
     smooth_l1_loss,
+    tanh,
 )
+from ..grad_mode import is_grad_enabled
+from ..ops import activation as _act
+from ..ops._util import float_arg
+from ..ops.affine import checked_tensor as _tensor
+from ..ops.affine import linear
+from ..ops.normalization import batch_norm, layer_norm
 from ..tensor import Tensor
 
 __all__ = [

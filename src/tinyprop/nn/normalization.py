@@ -22,6 +22,35 @@ def _check_device(device, layer: str) -> None:
         )
 
 
+def _affine_parameters(module: Module, shape, learned: bool, bias: bool, dtype) -> None:
+    """``weight`` (ones) and ``bias`` (zeros) of ``shape`` as parameters of ``module``, or
+    registered as ``None`` where not learned, as PyTorch's normalisation layers."""
+    if learned:
+        module.weight = Parameter(Tensor._wrap(np.ones(shape, dtype=dtype)))
+    else:
+        module.register_parameter("weight", None)
+    if learned and bias:
+        module.bias = Parameter(Tensor._wrap(np.zeros(shape, dtype=dtype)))
+    else:
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(module: Module) -> None:
+    """``module``'s weight to 1 and bias to 0, those it has."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
+def _weight(module: Module, x: Tensor, name: str):
+    """``module``'s weight (or ``None``), after checking that ``x`` has its dtype."""
+    w = module._parameters["weight"]
+    if w is not None and x._data.dtype != w._data.dtype:
+        raise dtype_error(name, x, w)
+    return w
+
+
 class _BatchNorm(Module):
     """Batch normalisation, one mean/variance per channel (axis 1); the subclasses say
     which input shapes they take (``_shapes``, ``_ndims``)."""
@@ -58,15 +87,7 @@ class _BatchNorm(Module):
         self.track_running_stats = bool(track_running_stats)
         dt = float_dtype(dtype, name)
         c = self.num_features
-        if self.affine:
-            self.weight = Parameter(Tensor._wrap(np.ones(c, dtype=dt)))
-            if bias:
-                self.bias = Parameter(Tensor._wrap(np.zeros(c, dtype=dt)))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, c, self.affine, bias, dt)
         if self.track_running_stats:
             self.register_buffer("running_mean", Tensor._wrap(np.zeros(c, dtype=dt)))
             self.register_buffer("running_var", Tensor._wrap(np.ones(c, dtype=dt)))
@@ -86,10 +107,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics, weight to 1 and bias to 0."""
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x) -> Tensor:
         if not isinstance(x, Tensor):
@@ -100,9 +118,7 @@ class _BatchNorm(Module):
                 f"{name}({c}) got input of shape {tuple(x.shape)}: expected "
                 f"{self._shapes.format(c=c)} - the channels on axis 1"
             )
-        w = self._parameters["weight"]
-        if w is not None and x._data.dtype != w._data.dtype:
-            raise dtype_error(name, x, w)
+        w = _weight(self, x, name)
         if self.training and x._data.size // c <= 1:
             raise ValueError(  # checked before num_batches_tracked moves
                 f"{name}({c}): expected more than 1 value per channel when training, got "
@@ -219,22 +235,11 @@ class LayerNorm(Module):
         self.eps = check_float(eps, "LayerNorm: eps", low=0, closed="neither", fix="e.g. eps=1e-5")
         self.elementwise_affine = bool(elementwise_affine)
         dt = float_dtype(dtype, "LayerNorm")
-        if self.elementwise_affine:
-            self.weight = Parameter(Tensor._wrap(np.ones(self.normalized_shape, dtype=dt)))
-            if bias:
-                self.bias = Parameter(Tensor._wrap(np.zeros(self.normalized_shape, dtype=dt)))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, self.elementwise_affine, bias, dt)
 
     def reset_parameters(self) -> None:
         """Weight to 1, bias to 0."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x) -> Tensor:
         if not isinstance(x, Tensor):
@@ -246,9 +251,7 @@ class LayerNorm(Module):
                 f"LayerNorm({shape}) got input of shape {tuple(x.shape)}: expected the trailing "
                 f"dimensions to be {shape}, i.e. input of shape (*, {', '.join(map(str, shape))})"
             )
-        w = self._parameters["weight"]
-        if w is not None and x._data.dtype != w._data.dtype:
-            raise dtype_error("LayerNorm", x, w)
+        w = _weight(self, x, "LayerNorm")
         return layer_norm(x, shape, w, self._parameters["bias"], self.eps)
 
     def extra_repr(self) -> str:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .._atomic import atomic_write
+from .._optional import require
 
 #: File formats a figure may be saved as (chosen by the path's suffix).
 FIGURE_FORMATS = ("png", "svg", "pdf")
@@ -42,13 +43,7 @@ def pyplot():
     so scripts on servers and in CI never try to open a window, while notebooks and
     desktops keep their own backend.
     """
-    try:
-        import matplotlib
-    except ImportError as exc:  # pragma: no cover - matplotlib is a train extra
-        raise ImportError(
-            "tinyprop.viz needs matplotlib, which is not installed; "
-            "install it with `pip install matplotlib` (or `pip install tinyprop[train]`)"
-        ) from exc
+    matplotlib = require("matplotlib", "tinyprop.viz", "matplotlib")
     if not _backend_chosen(matplotlib) and not _has_display():
         matplotlib.use("Agg")
     import matplotlib.pyplot as plt
