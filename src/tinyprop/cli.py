@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 
 from . import __version__
 from .errors import ConfigError, TinypropError
@@ -300,9 +301,28 @@ def _is_user_error(e: BaseException) -> bool:
     return isinstance(e, USER_ERRORS)
 
 
-def _one_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else type(e).__name__
+def _one_line(e) -> str:
+    """An error's (or a warning's) whole message on one line, nothing cut: its lines
+    joined by a space after a colon, else by a semicolon."""
+    lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+    if not lines:
+        return type(e).__name__
+    out = lines[0]
+    for prev, ln in zip(lines, lines[1:]):
+        out += (" " if prev.endswith(":") else "; ") + ln
+    return out
+
+
+def _run_command(args) -> int:
+    """Run a command, holding back its warnings: printed as ``tinyprop: warning:`` lines
+    after a command that returns, dropped when it fails with a user error (whose one line
+    is then all that stderr shows)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        code = HANDLERS[args.command](args)
+    for w in caught:
+        print(f"tinyprop: warning: {_one_line(w.message)}", file=sys.stderr)
+    return code
 
 
 def _report_bug(e: BaseException) -> None:
@@ -325,7 +345,7 @@ def main(argv=None) -> int:
                 print(f"  {name:10s} {text}")
             print("\nrun `tinyprop COMMAND --help` for options")
             return 0
-        return HANDLERS[args.command](args)
+        return _run_command(args)
     except KeyboardInterrupt:
         print("tinyprop: interrupted", file=sys.stderr)
         return 130

@@ -267,6 +267,13 @@ def _(env):
 # ---- the test ------------------------------------------------------------------------
 
 
+@cases.case("cli-message-is-not-cut-at-its-first-line")
+def _(env):
+    missing = env.tmp / "no-mnist-here"
+    return Cli(["train", "--data", "mnist", "--data-dir", str(missing), "--no-progress"],
+               ("Looked in: ",), (f"Looked in: {missing}",))
+
+
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("catalog") / "digits-run"
@@ -310,3 +317,17 @@ def test_bad_input_in_a_real_process(args, needle, tmp_path, finished_run):
     assert needle in lines[0] and "Traceback" not in proc.stderr
     assert proc.stdout == ""
     assert same(state_of(tmp_path), before)
+
+
+def test_warnings_do_not_join_a_user_error(tmp_path, finished_run):
+    """NumPy's RuntimeWarnings (here: an overflow casting 1e300 to float32) are held back
+    while a command runs: a user error is still the one line on stderr."""
+    np.save(tmp_path / "huge.npy", np.full((3, 64), 1e300))
+    proc = subprocess.run(
+        [sys.executable, "-m", "tinyprop.cli", "predict", str(finished_run), "huge.npy"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tinyprop: error: "), proc.stderr
+    assert "huge.npy" in lines[0]
