@@ -8,6 +8,7 @@ import pytest
 
 from tinyprop import errors
 from tinyprop.errors import (
+    AllocationError,
     CheckpointError,
     ConfigError,
     DataError,
@@ -19,6 +20,7 @@ from tinyprop.errors import (
 
 KINDS = [
     (ConfigError, ValueError),
+    (AllocationError, MemoryError),
     (TinypropTypeError, TypeError),
     (DataError, ValueError),
     (CheckpointError, ValueError),

@@ -40,19 +40,26 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
+import os
 
 import numpy as np
 
-from .errors import ConfigError, DataError, TinypropTypeError
+from .errors import AllocationError, ConfigError, DataError, TinypropTypeError
 
 __all__ = [
+    "available_memory",
+    "check_allocation",
     "check_bool",
     "check_choice",
     "check_finite",
     "check_float",
     "check_int",
     "check_scalar",
+    "check_shape",
+    "check_size",
     "describe",
+    "lossless_cast",
     "message",
     "type_error",
     "value_error",
@@ -281,3 +288,152 @@ def check_finite(arr, name: str, *, fix: str = "remove or impute them first"):
         f"{name} must be finite, got {n_nan} NaN and {n_inf} infinite value(s) "
         f"(first at index {first}); {fix}"
     )
+
+
+# ---- sizes and memory -----------------------------------------------------------------
+
+
+def check_size(x, name: str, *, low: int | None = 0, fix: str | None = None) -> int:
+    """One size (a dimension, a count): an integer, not ``bool`` nor ``2.9``, ``>= low``.
+
+    Anything with ``__index__`` (NumPy integers, an integer 0-d Tensor) counts as an
+    integer, as in PyTorch, where ``torch.ones(2.9)`` is a TypeError too.
+
+    >>> check_size(np.int64(3), "size")
+    3
+    >>> check_size(2.9, "size", fix="pass an int")
+    Traceback (most recent call last):
+    ...
+    tinyprop.errors.TinypropTypeError: size must be an integer, got 2.9 (float); pass an int
+    """
+    if isinstance(x, (bool, np.bool_, float, complex, np.inexact)):
+        raise type_error(name, "an integer", x, fix)
+    try:
+        v = operator.index(x)
+    except TypeError:
+        raise type_error(name, "an integer", x, fix) from None
+    if low is not None and v < low:
+        raise value_error(name, f">= {low}", v, fix)
+    return v
+
+
+def check_shape(shape, name: str = "shape", *, low: int | None = 0,
+                fix: str | None = None) -> tuple:
+    """A shape given as sizes (``2, 3``) or as one tuple/list (``(2, 3)``), each entry
+    checked by :func:`check_size`; returned as a tuple of ints.
+
+    >>> check_shape((2, np.int32(3)))
+    (2, 3)
+    >>> check_shape(((2, 2.5),), "tp.ones: size")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tinyprop.errors.TinypropTypeError: tp.ones: size[1] must be an integer, got 2.5 (float); ...
+    """
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    shape = tuple(shape)
+    out = []
+    for i, s in enumerate(shape):
+        try:
+            if isinstance(s, (bool, np.bool_)):
+                raise TypeError
+            out.append(operator.index(s))
+        except TypeError:
+            example = tuple(max(int(v), 1) if isinstance(v, (float, np.floating))
+                            and math.isfinite(v) else v for v in shape)
+            fix = fix or f"sizes are counts: pass e.g. {example}"
+            raise type_error(f"{name}[{i}]", "an integer", s, fix) from None
+    out = tuple(out)
+    if low is not None and any(s < low for s in out):
+        raise value_error(name, f"every entry >= {low}", out, fix)
+    return out
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the machine can still hand out: ``MemAvailable`` from
+    ``/proc/meminfo``, else ``os.sysconf``'s available pages; ``None`` if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def format_bytes(n: int) -> str:
+    """``n`` bytes in binary units: ``format_bytes(3 * 2**30)`` is ``'3.0 GiB'``."""
+    if n < 1024:
+        return f"{n} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        n /= 1024
+        if n < 1024 or unit == "EiB":
+            break
+    return f"{n:.1f} {unit}"
+
+
+#: requests up to this many bytes are never checked (reading /proc/meminfo costs time)
+SMALL_ALLOCATION = 64 * 2**20
+
+
+def check_allocation(shape, dtype, what: str, *, count: int = 1,
+                     fix: str = "use smaller sizes") -> int:
+    """Refuse, before allocating, ``count`` arrays of ``shape`` and ``dtype`` whose
+    bytes exceed the memory available (:func:`available_memory`); return the bytes.
+
+    Raises :class:`~tinyprop.errors.AllocationError` (a ``ValueError`` and a
+    ``MemoryError``) with the estimate and the limit in the message.
+
+    >>> check_allocation((2, 3), np.float32, "tp.zeros")
+    24
+    >>> check_allocation((10**9, 10**9), np.float64, "tp.zeros")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tinyprop.errors.AllocationError: tp.zeros: shape (1000000000, 1000000000) of float64 must ...
+    """
+    n = count
+    for s in shape:
+        n *= int(s)
+    nbytes = n * np.dtype(dtype).itemsize
+    if nbytes <= SMALL_ALLOCATION:
+        return nbytes
+    limit = available_memory()
+    if limit is not None and nbytes > limit:
+        raise AllocationError(
+            f"{what}: shape {tuple(int(s) for s in shape)} of {np.dtype(dtype)}"
+            + (f" ({count} arrays)" if count != 1 else "")
+            + f" must fit in the {format_bytes(limit)} of memory available, got a request "
+            f"for {format_bytes(nbytes)} ({nbytes} bytes); {fix}"
+        )
+    return nbytes
+
+
+def lossless_cast(arr: np.ndarray, dtype: np.dtype):
+    """``(arr cast to dtype, None)``, or ``(None, reason)`` when the cast would turn a
+    finite value non-finite (overflow) or an integer into another number (wrap-around).
+    Ordinary rounding (float64 -> float32) is allowed, as in PyTorch's ``copy_``.
+
+    >>> lossless_cast(np.array([1e300]), np.dtype(np.float32))[1]  # doctest: +ELLIPSIS
+    'value 1e+300 at index (0,) overflows float32 (expected finite values within +-3.403e+38);...'
+    """
+    if dtype.kind in "iu" and arr.dtype.kind in "iub" and arr.size:
+        info = np.iinfo(dtype)
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < info.min or hi > info.max:
+            bad = lo if lo < info.min else hi
+            return None, (f"value {bad} does not fit in {dtype} (expected {info.min}.."
+                          f"{info.max}); the value would wrap around")
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = arr.astype(dtype, copy=False)
+    if dtype.kind == "f" and arr.dtype.kind in "iuf" and arr.size:
+        lost = np.isfinite(arr) & ~np.isfinite(cast)
+        if lost.any():
+            first = tuple(int(i) for i in np.argwhere(lost)[0])
+            return None, (f"value {arr[first].item()!r} at index {first} overflows {dtype} "
+                          f"(expected finite values within +-{np.finfo(dtype).max:.4g}); it would "
+                          "become infinite")
+    return cast, None

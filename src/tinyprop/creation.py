@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
+from ._validate import check_allocation, check_shape, check_size
 from .backend import get_default_dtype, resolve_generator
 from .tensor import Tensor, as_tensor_data, to_array
 
@@ -43,12 +45,12 @@ def factory(fn):
     return wrapper
 
 
-def _shape(shape) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    out = tuple(int(s) for s in shape)
-    if any(s < 0 for s in out):
-        raise ValueError(f"shape dimensions must be >= 0, got {out}")
+def _shape(shape, what: str, dtype, count: int = 1) -> tuple:
+    """``shape`` (sizes, or one tuple/list) as ints >= 0 (``2.9`` is a TypeError, as in
+    PyTorch), refused before allocating when ``count`` arrays of ``dtype`` would not fit
+    in memory."""
+    out = check_shape(shape, f"tp.{what}: size")
+    check_allocation(out, dtype, f"tp.{what}", count=count)
     return out
 
 
@@ -128,7 +130,8 @@ def zeros(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     >>> tp.zeros(2, 3).shape
     tinyprop.Size([2, 3])
     """
-    return _make(np.zeros(_shape(shape), dtype=_dtype(dtype)), requires_grad)
+    dtype = _dtype(dtype)
+    return _make(np.zeros(_shape(shape, "zeros", dtype), dtype=dtype), requires_grad)
 
 
 @factory
@@ -139,7 +142,8 @@ def ones(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     >>> tp.ones(2).tolist()
     [1.0, 1.0]
     """
-    return _make(np.ones(_shape(shape), dtype=_dtype(dtype)), requires_grad)
+    dtype = _dtype(dtype)
+    return _make(np.ones(_shape(shape, "ones", dtype), dtype=dtype), requires_grad)
 
 
 @factory
@@ -150,7 +154,8 @@ def empty(*shape, dtype=None, requires_grad: bool = False) -> Tensor:
     >>> tp.empty(2, 3).shape
     tinyprop.Size([2, 3])
     """
-    return _make(np.empty(_shape(shape), dtype=_dtype(dtype)), requires_grad)
+    dtype = _dtype(dtype)
+    return _make(np.empty(_shape(shape, "empty", dtype), dtype=dtype), requires_grad)
 
 
 @factory
@@ -163,8 +168,17 @@ def full(shape, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     """
     if dtype is None and isinstance(fill_value, (bool, int, np.integer)):
         dtype = np.bool_ if isinstance(fill_value, bool) else np.int64
-    shape = _shape((shape,) if isinstance(shape, (tuple, list)) else (shape,))
-    return _make(np.full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
+    dtype = _dtype(dtype)
+    shape = _shape((shape,) if isinstance(shape, (tuple, list)) else (shape,), "full", dtype)
+    return _make(np.full(shape, fill_value, dtype=dtype), requires_grad)
+
+
+def _arange_count(start, end, step) -> int:
+    """How many values ``arange`` makes (0 when NumPy will report the arguments)."""
+    try:
+        return max(math.ceil((float(end) - float(start)) / float(step)), 0)
+    except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+        return 0
 
 
 @factory
@@ -182,6 +196,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else get_default_dtype()
+    check_allocation((_arange_count(start, end, step),), dtype, "tp.arange")
     return _make(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
 
 
@@ -194,7 +209,10 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
-    return _make(np.linspace(start, end, int(steps), dtype=_dtype(dtype)), requires_grad)
+    dtype = _dtype(dtype)
+    steps = check_size(steps, "tp.linspace: steps", fix="pass the number of values, e.g. 5")
+    check_allocation((steps,), np.float64, "tp.linspace", count=2)
+    return _make(np.linspace(start, end, steps, dtype=dtype), requires_grad)
 
 
 @factory
@@ -205,7 +223,9 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -
     >>> tp.eye(2).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    dtype = _dtype(dtype)
+    shape = _shape((n, n if m is None else m), "eye", dtype)
+    return _make(np.eye(*shape, dtype=dtype), requires_grad)
 
 
 @factory
@@ -218,7 +238,8 @@ def randn(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Te
     """
     _real_dtype(dtype, "randn")
     g = resolve_generator(generator)
-    arr = g.standard_normal(_shape(shape), dtype=np.float64).astype(_dtype(dtype), copy=False)
+    shape = _shape(shape, "randn", np.float64, count=2)  # float64 draws, then the cast
+    arr = g.standard_normal(shape, dtype=np.float64).astype(_dtype(dtype), copy=False)
     return _make(arr, requires_grad)
 
 
@@ -232,7 +253,8 @@ def rand(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Ten
     """
     _real_dtype(dtype, "rand")
     g = resolve_generator(generator)
-    arr = g.random(_shape(shape), dtype=np.float64).astype(_dtype(dtype), copy=False)
+    shape = _shape(shape, "rand", np.float64, count=2)  # float64 draws, then the cast
+    arr = g.random(shape, dtype=np.float64).astype(_dtype(dtype), copy=False)
     return _make(arr, requires_grad)
 
 
@@ -257,7 +279,8 @@ def randint(*args, size=None, generator=None, dtype=None, requires_grad: bool = 
         raise TypeError(f"randint takes (high, size) or (low, high, size), got {len(args)} "
                         "arguments; e.g. tp.randint(0, 10, (2, 3))")
     g = resolve_generator(generator)
-    size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    size = _shape(size if isinstance(size, (tuple, list)) else (size,), "randint", np.int64,
+                  count=2)
     dtype = np.dtype(np.int64 if dtype is None else dtype)
     arr = g.integers(int(low), int(high), size=size, dtype=np.int64).astype(dtype, copy=False)
     return _make(arr, requires_grad)
@@ -271,6 +294,7 @@ def randperm(n: int, generator=None) -> Tensor:
     >>> sorted(tp.randperm(4, generator=0).tolist())
     [0, 1, 2, 3]
     """
+    (n,) = _shape((n,), "randperm", np.int64, count=2)
     return Tensor._wrap(resolve_generator(generator).permutation(n).astype(np.int64))
 
 

@@ -34,6 +34,7 @@ True lr must be > 0, got -1; try lr=0.01
 from __future__ import annotations
 
 __all__ = [
+    "AllocationError",
     "CheckpointError",
     "ConfigError",
     "DataError",
@@ -81,6 +82,22 @@ class TinypropTypeError(TinypropError, TypeError):
     ... except TypeError as e:
     ...     print(e)
     batch_size must be an integer >= 1, got 2.0 (float); pass e.g. batch_size=1
+    """
+
+
+class AllocationError(ConfigError, MemoryError):
+    """A size whose memory would exceed what the machine has, refused before allocating.
+
+    A :class:`ConfigError` (so a ``ValueError``: the size is a wrong value) and a
+    ``MemoryError`` (what NumPy raises once it tries); the message gives the estimate and
+    the memory available (see :func:`tinyprop._validate.check_allocation`).
+
+    >>> import tinyprop as tp
+    >>> try:
+    ...     tp.zeros(10**15)
+    ... except AllocationError as e:
+    ...     print(isinstance(e, ValueError), isinstance(e, MemoryError))
+    True True
     """
 
 

@@ -12,6 +12,7 @@ import weakref
 
 import numpy as np
 
+from ._validate import check_allocation, check_shape, type_error
 from .backend import get_default_dtype
 from .grad_mode import is_grad_enabled
 
@@ -120,9 +121,15 @@ class Tensor:
             arr = src if src.dtype == get_default_dtype() else src.astype(get_default_dtype())
         elif args and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
                           for a in args):
-            if any(a < 0 for a in args):
-                raise ValueError(f"Tensor(*sizes) needs sizes >= 0, got {args}")
-            arr = np.zeros(tuple(int(a) for a in args), dtype=dtype or get_default_dtype())
+            shape = check_shape(args, "Tensor(*sizes): size")
+            dtype = dtype or get_default_dtype()
+            check_allocation(shape, dtype, "Tensor(*sizes)")
+            arr = np.zeros(shape, dtype=dtype)
+        elif len(args) == 1 and isinstance(args[0], (bool, float, complex, np.bool_,
+                                                     np.inexact)):
+            raise type_error("Tensor(*sizes): size", "an integer (or data: a list or array)",
+                             args[0], "sizes are counts; for a tensor holding the number, "
+                             f"use tp.tensor({args[0]!r}) or Tensor([{args[0]!r}])")
         elif len(args) == 1:
             arr = to_array(args[0], dtype or get_default_dtype())
         elif not args:

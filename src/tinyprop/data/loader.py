@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_int, type_error
-from ..backend import get_default_dtype
+from ..backend import check_generator_state, get_default_dtype
 from ..errors import CheckpointError, ConfigError, DataError, TinypropTypeError
 from ._validate import check_generator, check_numeric, check_positive_int
 
@@ -258,13 +258,16 @@ class DataLoader:
         position = check_int(state["position"], "state['position']", low=0, fix=fix)
         epoch = check_int(state["epoch"], "state['epoch']", low=0, fix=fix)
         if position >= max(len(self), 1):
-            raise CheckpointError(f"state['position']={position} is past the {len(self)} batches")
-        try:
-            self._rng.bit_generator.state = state["rng_state"]
-        except (TypeError, ValueError, KeyError) as err:
             raise CheckpointError(
-                f"state['rng_state'] is not a valid generator state: {err}"
-            ) from err
+                f"state['position'] must be < {max(len(self), 1)}, got {position}, past the "
+                f"{len(self)} batches of this loader's epoch; {fix}")
+        rng_state = check_generator_state(state["rng_state"], "state['rng_state']")
+        if rng_state["bit_generator"] != type(self._rng.bit_generator).__name__:
+            raise CheckpointError(
+                f"state['rng_state'] is for a {rng_state['bit_generator']} bit generator, this "
+                f"loader's is {type(self._rng.bit_generator).__name__}; {fix}")
+        # everything is checked: from here on nothing can fail
+        self._rng.bit_generator.state = rng_state
         self._epoch_start_state = self._rng.bit_generator.state
         self._epoch = epoch
         self._position = position

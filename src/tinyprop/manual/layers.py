@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import kernels
-from .._validate import check_int
+from .._validate import check_allocation, check_int
 from ..backend import get_default_dtype
 from ._init import check_init, check_sigma, init_weight
 from ._validation import check_learning_rate
@@ -160,6 +160,8 @@ class Linear(Layer):
         self.n_out = check_int(n_out, "n_out", low=1)
         dtype = np.dtype(dtype or get_default_dtype())
         sigma = check_sigma(initial_sigma)
+        # w, dw and the float64 draws, refused before allocating
+        check_allocation((self.n_out, self.n_in), dtype, "manual.Linear", count=4)
         self.w = init_weight((n_out, n_in), n_in, n_out, check_init(init), sigma, generator, dtype)
         self.b = np.zeros((1, n_out), dtype=dtype)
         self.dw = np.zeros_like(self.w)

@@ -6,6 +6,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from .._validate import lossless_cast
+from ..errors import CheckpointError, TinypropTypeError
 from ..tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -21,11 +23,15 @@ IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
 def check_state_dict(targets, state_dict, strict: bool, owner: str):
     """Validate ``state_dict`` against ``targets`` (name -> Tensor) without writing.
 
-    Returns ``(values, IncompatibleKeys)`` with ``values`` name -> array ready to copy,
-    or raises a ValueError listing every problem.
+    Returns ``(values, IncompatibleKeys)`` with ``values`` name -> array ready to copy
+    (already cast to the target's dtype), or raises a
+    :class:`~tinyprop.errors.CheckpointError` (a ValueError) listing every problem. A cast
+    that would turn a finite value into an infinity (``1e300`` into float32) or wrap an
+    integer (``2**40`` into int32) is a problem; ordinary float64 -> float32 rounding is
+    not (PyTorch's ``copy_`` rounds the same way).
     """
     if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
-        raise TypeError(
+        raise TinypropTypeError(
             f"load_state_dict expects a mapping name -> array, got {type(state_dict).__name__}"
         )
     missing = [k for k in targets if k not in state_dict]
@@ -49,7 +55,7 @@ def check_state_dict(targets, state_dict, strict: bool, owner: str):
         # The first line stands alone (the CLI shows only it): the first problem (what was
         # expected, what was got) and the fix; every problem is listed below it.
         more = f" (and {len(problems) - 1} more, listed below)" if len(problems) > 1 else ""
-        raise ValueError(
+        raise CheckpointError(
             f"load_state_dict for {owner} failed; nothing was changed: {problems[0]}{more}. "
             "Check that the state dict comes from the same architecture (same layer names "
             "and sizes); pass strict=False to skip missing/unexpected keys:\n  "
@@ -74,4 +80,4 @@ def _convert_value(value, target):
         return None, f"expected numbers, got dtype {arr.dtype}"
     if target.dtype.kind in "iub" and arr.dtype.kind == "f":
         return None, f"expected integers ({target.dtype}), got floating dtype {arr.dtype}"
-    return arr, None
+    return lossless_cast(arr, target.dtype)

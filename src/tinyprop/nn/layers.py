@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import check_allocation, check_int
 from ..backend import get_default_dtype, resolve_generator
 from ..ops.affine import LinearFunction
 from ..tensor import Tensor, as_tensor_data
@@ -54,6 +54,8 @@ class Linear(Module):
         self.in_features = check_int(in_features, "Linear: in_features", low=1, expected=size)
         self.out_features = check_int(out_features, "Linear: out_features", low=1, expected=size)
         dt = float_dtype(dtype, "Linear")
+        # the weight and the float64 draws that initialise it, refused before allocating
+        check_allocation((self.out_features, self.in_features), dt, "nn.Linear", count=3)
         self.weight = Parameter(Tensor._wrap(np.empty((out_features, in_features), dtype=dt)))
         if bias:
             self.bias = Parameter(Tensor._wrap(np.empty((out_features,), dtype=dt)))

@@ -355,8 +355,11 @@ class Module:
 
         Everything is checked before anything is written: with ``strict=True`` missing and
         unexpected keys are errors; shapes must match and values must be numbers whose
-        dtype converts safely. On any problem a ValueError lists them all and the model is
-        left untouched. Values may be numpy arrays, tinyprop Tensors or anything
+        dtype converts safely: a cast that would make a finite value infinite (``1e300``
+        into float32) or wrap an integer is refused, while float64 -> float32 rounding is
+        allowed as in PyTorch. On any problem a ``CheckpointError`` (a ValueError) lists
+        them all and the model is left untouched. Values may be numpy arrays, tinyprop
+        Tensors or anything
         ``numpy.asarray`` accepts (PyTorch CPU tensors included). Existing arrays are
         overwritten (``param.data[...] = value``), so optimizers holding the Parameters
         keep working. Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``.

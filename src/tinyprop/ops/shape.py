@@ -8,6 +8,7 @@ import numbers
 
 import numpy as np
 
+from .._validate import check_shape
 from ..function import Function
 from ..tensor import Tensor
 from ._registry import register
@@ -114,10 +115,10 @@ class Stack(Function):
         return tuple(g[lead + (i,)] for i in range(g.shape[ctx.axis]))
 
 
-def _shape_arg(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+def _shape_arg(shape, name: str = "size"):
+    """Sizes (or axes) given as ints or one tuple/list: integers only (``2.5`` is a
+    TypeError, as in PyTorch); -1 and negative axes pass to the caller's checks."""
+    return check_shape(shape, name, low=None)
 
 
 @register(method=True, aliases=('view',))

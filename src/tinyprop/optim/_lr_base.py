@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .._validate import type_error
+from ..errors import CheckpointError
 from ._validate import check_int, check_real
 from .optimizer import Optimizer
 
@@ -121,7 +123,9 @@ class LRScheduler:
         return list(value) if isinstance(value, list) else value
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Load a :meth:`state_dict`; on a bad value raise ValueError and change nothing."""
+        """Load a :meth:`state_dict`: every value is checked first (types, ranges, one
+        learning rate per group); on a bad one raise a ``CheckpointError`` (a ValueError;
+        a non-dict is a TypeError) and change nothing."""
         new = self._parse_common(state_dict, self._common)
         for name, check in self._fields.items():
             new[name] = self._parse(state_dict, name, check)
@@ -129,7 +133,7 @@ class LRScheduler:
 
     def _parse_common(self, sd, names) -> dict:
         if not isinstance(sd, dict):
-            raise ValueError(f"state_dict must be a dict, got {type(sd).__name__}")
+            raise type_error("state_dict", "a dict from the scheduler's state_dict()", sd)
         n = len(self.optimizer.param_groups)
         new = {}
         for name in names:
@@ -151,8 +155,9 @@ class LRScheduler:
     @staticmethod
     def _parse(sd, name, check):
         if name not in sd:
-            raise ValueError(f"scheduler state_dict lacks {name!r}; was it saved by this class?")
+            raise CheckpointError(
+                f"scheduler state_dict lacks {name!r}; was it saved by this class?")
         try:
             return check(name, sd[name])
         except (TypeError, ValueError) as e:
-            raise ValueError(f"scheduler state_dict: {e}") from None
+            raise CheckpointError(f"scheduler state_dict: {e}") from None

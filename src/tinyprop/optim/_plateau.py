@@ -36,7 +36,7 @@ class ReduceLROnPlateau(LRScheduler):
         "mode": lambda k, v: check_choice(k, v, ("min", "max")),
         "threshold_mode": lambda k, v: check_choice(k, v, ("rel", "abs")),
         "default_min_lr": lambda k, v: None if v is None else _nonneg(k, v),
-        "best": lambda k, v: float(v) if isinstance(v, str) else check_real(k, v),
+        "best": lambda k, v: float(v) if v in ("inf", "-inf") else check_real(k, v),
         "num_bad_epochs": lambda k, v: check_int(k, v, low=0),
         "cooldown_counter": lambda k, v: check_int(k, v, low=0),
     }

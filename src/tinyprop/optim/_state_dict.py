@@ -4,11 +4,14 @@ changes nothing when a check fails."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from numbers import Integral
 
 import numpy as np
 
+from .._validate import describe, lossless_cast
+from ..errors import CheckpointError
 from ..tensor import Tensor
 
 
@@ -29,8 +32,55 @@ def _state_index(key) -> int:
     if isinstance(key, str) and key.strip().lstrip("-").isdigit():
         key = int(key)
     if isinstance(key, (bool, np.bool_)) or not isinstance(key, Integral):
-        raise ValueError(f"state_dict['state'] keys must be parameter indices (ints), got {key!r}")
+        raise CheckpointError(
+            f"state_dict['state'] keys must be parameter indices (ints), got {key!r}")
     return int(key)
+
+
+#: buffers of running squares or sums of squares: never negative
+_NON_NEGATIVE = ("exp_avg_sq", "max_exp_avg_sq", "square_avg", "sum")
+
+
+def _load_step(idx: int, v) -> int:
+    """A saved step count: an integer >= 0 (a float with an integral value, as PyTorch
+    saves it, is accepted)."""
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+    if ok and isinstance(v, float):
+        ok = math.isfinite(v) and v.is_integer()
+    if not ok or v < 0:
+        raise CheckpointError(
+            f"state 'step' of parameter {idx} must be a step count (an integer >= 0), got "
+            f"{describe(v)} ({type(v).__name__}); load a state_dict() of this optimizer"
+        )
+    return int(v)
+
+
+def _load_array(idx: int, name: str, arr: np.ndarray, param: np.ndarray) -> np.ndarray:
+    """A copy of the saved buffer ``arr`` for ``param``: same shape, numbers, finite,
+    cast to the parameter's dtype without overflow; second moments never negative."""
+    where = f"state '{name}' of parameter {idx}"
+    if arr.shape != param.shape:
+        raise CheckpointError(
+            f"{where} has shape {tuple(arr.shape)}, the parameter has shape "
+            f"{tuple(param.shape)}; the model must match the one that was saved"
+        )
+    if arr.dtype.kind not in "biuf":
+        raise CheckpointError(f"{where} must hold numbers, got dtype {arr.dtype}")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        n = int(arr.size - np.isfinite(arr).sum())
+        raise CheckpointError(
+            f"{where} must be finite, got {n} NaN or infinite value(s); the saved "
+            "optimizer state is damaged (start the optimizer afresh instead)"
+        )
+    if name in _NON_NEGATIVE and arr.size and arr.min() < 0:
+        raise CheckpointError(
+            f"{where} must be >= 0 (a running mean of squares), got a minimum of "
+            f"{arr.min().item()!r}; the saved optimizer state is damaged"
+        )
+    cast, why = lossless_cast(arr, param.dtype if arr.dtype.kind == "f" else arr.dtype)
+    if why:
+        raise CheckpointError(f"{where}: {why}")
+    return np.array(cast, copy=True)
 
 
 class StateDictMixin:
@@ -61,24 +111,27 @@ class StateDictMixin:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Load a ``state_dict()``; on any mismatch raise ValueError and change nothing.
+        """Load a ``state_dict()``; on any mismatch raise a ``CheckpointError`` (a
+        ValueError) and change nothing. Each buffer must have its parameter's shape, hold
+        finite numbers that fit the parameter's dtype (second moments >= 0), and ``step``
+        must be an integer >= 0.
 
         The hyperparameters of each group are taken from ``state_dict``; the arrays are
         copied (cast to the parameter's dtype), never shared with the given dict.
         """
         if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
-            raise ValueError(
+            raise CheckpointError(
                 "state_dict must be a dict with 'state' and 'param_groups' entries, as made "
                 "by Optimizer.state_dict()"
             )
         saved_groups = state_dict["param_groups"]
         saved_state = state_dict["state"]
         if not isinstance(saved_groups, (list, tuple)) or not isinstance(saved_state, dict):
-            raise ValueError(
+            raise CheckpointError(
                 "state_dict['param_groups'] must be a list and state_dict['state'] a dict"
             )
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(
+            raise CheckpointError(
                 f"loaded state_dict has {len(saved_groups)} parameter group(s), this optimizer "
                 f"has {len(self.param_groups)}; build the optimizer with the same groups"
             )
@@ -97,10 +150,13 @@ class StateDictMixin:
         """Group ``gi`` as loaded from ``saved``, validated; maps the saved parameter
         indices to this group's parameters in ``index_to_param``."""
         if not isinstance(saved, dict) or "params" not in saved:
-            raise ValueError(f"state_dict['param_groups'][{gi}] must be a dict with 'params'")
+            raise CheckpointError(f"state_dict['param_groups'][{gi}] must be a dict with 'params'")
+        if not isinstance(saved["params"], (list, tuple)):
+            raise CheckpointError(f"state_dict['param_groups'][{gi}]['params'] must be a list "
+                                  f"of parameter indices, got {describe(saved['params'])}")
         saved_ids = list(saved["params"])
         if len(saved_ids) != len(group["params"]):
-            raise ValueError(
+            raise CheckpointError(
                 f"parameter group {gi} of the loaded state_dict has {len(saved_ids)} "
                 f"parameters, this optimizer's has {len(group['params'])}; the model "
                 "must match the one that was saved"
@@ -108,13 +164,14 @@ class StateDictMixin:
         for sid, p in zip(saved_ids, group["params"]):
             sid = _state_index(sid)
             if sid in index_to_param:
-                raise ValueError(f"parameter index {sid} appears twice in the loaded param_groups")
+                raise CheckpointError(
+                    f"parameter index {sid} appears twice in the loaded param_groups")
             index_to_param[sid] = p
         new = {k: v for k, v in group.items() if k not in ("params", "param_names")}
         foreign = sorted(set(saved) - set(new) - {"params", "param_names"})
         if foreign:
             state_keys = sorted({k for e in saved_state.values() if isinstance(e, dict) for k in e})
-            raise ValueError(
+            raise CheckpointError(
                 f"the loaded state_dict comes from a different optimizer: parameter group "
                 f"{gi} has settings {foreign} and the state holds {state_keys}, which "
                 f"{type(self).__name__} does not have (its settings: {sorted(new)}); load "
@@ -129,7 +186,7 @@ class StateDictMixin:
         try:
             new = self._validate_group(new)
         except (TypeError, ValueError) as e:
-            raise ValueError(f"parameter group {gi} of the loaded state_dict: {e}") from None
+            raise CheckpointError(f"parameter group {gi} of the loaded state_dict: {e}") from None
         new["params"] = group["params"]
         if "param_names" in group:
             new["param_names"] = group["param_names"]
@@ -142,12 +199,12 @@ class StateDictMixin:
         for key, entries in saved_state.items():
             idx = _state_index(key)
             if idx not in index_to_param:
-                raise ValueError(
+                raise CheckpointError(
                     f"state_dict['state'] has an entry for parameter {idx}, which no "
                     "parameter group lists"
                 )
             if not isinstance(entries, dict):
-                raise ValueError(f"state_dict['state'][{key!r}] must be a dict of buffers")
+                raise CheckpointError(f"state_dict['state'][{key!r}] must be a dict of buffers")
             p = index_to_param[idx]
             new_state[p] = self._load_entry(idx, p, entries, group_of[id(p)])
         return new_state
@@ -159,44 +216,34 @@ class StateDictMixin:
                 v = v._data
             if isinstance(v, np.generic):
                 v = v.item()
-            if isinstance(v, (np.ndarray, np.ndarray)):
-                arr = np.asarray(v)
-                if arr.ndim == 0 and name not in self._state_arrays:
-                    out[name] = arr.item()
+            if isinstance(v, np.ndarray):
+                if v.ndim == 0 and name not in self._state_arrays:
+                    v = v.item()
+                else:
+                    out[name] = _load_array(idx, name, v, p._data)
                     continue
-                if arr.shape != p._data.shape:
-                    raise ValueError(
-                        f"state '{name}' of parameter {idx} has shape {tuple(arr.shape)}, the "
-                        f"parameter has shape {tuple(p._data.shape)}; the model must match the one "
-                        "that was saved"
-                    )
-                dtype = p._data.dtype if arr.dtype.kind == "f" else arr.dtype
-                out[name] = np.array(arr, dtype=dtype, copy=True)
+            if name == "step":
+                out[name] = _load_step(idx, v)
             elif v is None or isinstance(v, (bool, int, float)):
                 out[name] = v
             else:
-                raise ValueError(
+                raise CheckpointError(
                     f"state '{name}' of parameter {idx} is a {type(v).__name__}; expected an "
-                    "array or a plain number"
+                    "array or a plain number (load a state_dict() of this optimizer)"
                 )
-        missing = [k for k in self._required_state(group) if k not in out]
+        required = self._required_state(group)
+        missing = [k for k in required if k not in out]
         if missing:
-            raise ValueError(
+            raise CheckpointError(
                 f"state of parameter {idx} lacks {missing}; was the state_dict saved by a "
                 f"different optimizer than {type(self).__name__}?"
             )
-        required = self._required_state(group)
-        for k, v in out.items():
-            if k == "step":
-                ok = isinstance(v, (int, float)) and not isinstance(v, bool)
-            elif k in self._state_arrays:
-                ok = isinstance(v, np.ndarray) or (v is None and k not in required)
-            else:
-                continue
-            if not ok:
-                raise ValueError(
+        for k in self._state_arrays:
+            v = out.get(k)
+            if k in out and not (isinstance(v, np.ndarray) or (v is None and k not in required)):
+                raise CheckpointError(
                     f"state '{k}' of parameter {idx} is {type(v).__name__} {v!r:.40}; expected "
-                    + ("a step count" if k == "step" else "an array")
+                    "an array (load a state_dict() of this optimizer)"
                 )
         return out
 

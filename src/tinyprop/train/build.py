@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._validate import check_choice
+from .._validate import check_allocation, check_choice
 from .config import OPTIMIZERS, TrainConfig
 
 # the layer each ``cfg.activation`` names, in ``nn`` and in ``manual`` alike
@@ -28,6 +28,23 @@ def _default_layer(fan_in: int, fan_out: int) -> tuple:
     return w, b
 
 
+def check_model_size(sizes) -> int:
+    """Refuse, before allocating anything, a model of these layer sizes whose weights,
+    gradients and two optimizer buffers (4 copies) would not fit in the memory available;
+    returns the number of parameters.
+
+    >>> check_model_size([64, 10, 10])
+    760
+    """
+    from ..backend import get_default_dtype
+
+    n = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    check_allocation((n,), get_default_dtype(), f"a model of layer sizes {list(sizes)} "
+                     f"({n} parameters; weights, gradients and optimizer state)", count=4,
+                     fix="use smaller hidden layers (--hidden)")
+    return n
+
+
 def initial_weights(cfg: TrainConfig, n_in: int, n_out: int) -> list[tuple]:
     """The starting ``(weight, bias)`` arrays of each layer (``weight`` of shape
     ``(out, in)``, ``bias`` of shape ``(out,)``; no hidden layer for logreg).
@@ -41,6 +58,7 @@ def initial_weights(cfg: TrainConfig, n_in: int, n_out: int) -> list[tuple]:
     [(10, 2), (2, 10)]
     """
     sizes = [n_in, *cfg.hidden, n_out]
+    check_model_size(sizes)
     # the one place the initial weights are drawn: every layer's default, then cfg.init
     layers = [_default_layer(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
     for w, b in layers:
