@@ -7,7 +7,6 @@ that the payload is exactly the declared size before it allocates for it.
 
 from __future__ import annotations
 
-import errno
 import gzip
 import os
 import struct
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError, TinypropTypeError
+from ..io._read import open_regular
 from ._validate import atomic_write
 
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -35,6 +35,13 @@ DEFAULT_MAX_BYTES = 1 << 31
 _CHUNK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 _FIX = "the file is damaged or not an IDX file; delete it and download it again"
+
+
+def _file_limit(max_bytes: int) -> int:
+    """The largest IDX file (raw or gzipped) for a payload of ``max_bytes``: header (at most
+    255 dimensions) plus payload, plus gzip's worst-case growth (about 0.03 %, bounded here
+    by 1/256 + 64 KiB)."""
+    return max_bytes + max_bytes // 256 + (64 << 10)
 
 
 def _bad(path: Path, what: str, fix: str = _FIX) -> DataError:
@@ -86,8 +93,9 @@ def read_idx(
     Raises :class:`~tinyprop.errors.DataError` (a ``ValueError``) naming the file, what
     was expected and what was found when the header is malformed, ``ndim`` does not match,
     the payload is larger than ``max_bytes``, or the payload is shorter or longer than
-    declared. Missing files raise
-    ``FileNotFoundError``.
+    declared, or when ``path`` is not a regular file (a FIFO, a device: refused without
+    reading) or is larger than a gzip of ``max_bytes`` can be. Missing files raise
+    ``FileNotFoundError``, directories ``IsADirectoryError``.
 
     >>> import tempfile; p = Path(tempfile.mkdtemp()) / "a.idx.gz"
     >>> _ = write_idx(p, np.arange(6, dtype=np.uint8).reshape(2, 3))
@@ -96,11 +104,8 @@ def read_idx(
            [3, 4, 5]], dtype=uint8)
     """
     path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(
-            errno.EISDIR, "expected an IDX file, got a directory; name the file itself", str(path)
-        )
-    with open(path, "rb") as raw:
+    fix = "if the file is really that large pass max_bytes=... (the payload limit)"
+    with open_regular(path, "an IDX file", max_bytes=_file_limit(max_bytes), fix=fix) as raw:
         if raw.read(2) == _GZIP_MAGIC:
             raw.seek(0)
             try:

@@ -25,6 +25,14 @@ the directory). Loads check everything before trusting it and end in
 :class:`CheckpointError` (a ``ValueError``, one of :mod:`tinyprop.errors`) for any file
 that is not an intact tinyprop checkpoint. Arrays come back as NumPy arrays,
 ``OrderedDict`` as ``dict``.
+
+Reading files
+-------------
+Every file tinyprop reads (checkpoints, TOML configs, IDX files, ``predict``'s ``.npy``
+and image inputs) is opened through :mod:`tinyprop.io._read`: regular files only (a FIFO
+or a device is refused without blocking), size checked before reading against a limit
+(half the physical memory, at most 64 GiB, or ``TINYPROP_MAX_FILE_BYTES``; 1 MiB for
+configs).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from .._atomic import atomic_write as _atomic_write
 from .._optional import require
 from ..errors import CheckpointError
 from . import _tree
+from ._read import RAISE_FILE_LIMIT, max_file_bytes, open_regular
 
 FORMAT = "tinyprop-checkpoint"
 VERSION = 1
@@ -118,16 +119,16 @@ def _json(text, path: str, what: str):
 
 
 def _read(path: str) -> tuple[bytes, dict, int]:
-    """Read the whole file; check its safetensors header against the file size."""
+    """Read the whole file (a regular file within :func:`max_file_bytes`, see
+    :mod:`tinyprop.io._read`); check its safetensors header against the file size."""
     try:
-        f = open(path, "rb")  # noqa: SIM115 - closed below
+        f = open_regular(
+            path, "a checkpoint file", max_bytes=max_file_bytes(), error=CheckpointError,
+            fix=RAISE_FILE_LIMIT,
+        )
     except FileNotFoundError:
         raise FileNotFoundError(
             errno.ENOENT, "no checkpoint file here; check the path (or save one first)", path
-        ) from None
-    except IsADirectoryError:
-        raise IsADirectoryError(
-            errno.EISDIR, "expected a checkpoint file, got a directory; name the file in it", path
         ) from None
     with f:
         size = os.fstat(f.fileno()).st_size
@@ -200,7 +201,10 @@ def load(path):
 
     Raises ``FileNotFoundError`` for a missing file and :class:`CheckpointError` (a
     ``ValueError``) for anything that is not an intact tinyprop checkpoint: truncated or
-    damaged files, other safetensors files, pickles (never unpickled), newer formats.
+    damaged files, other safetensors files, pickles (never unpickled), newer formats, and
+    for a path that is not a regular file (a FIFO, a device) or is larger than
+    ``tinyprop.io._read.max_file_bytes()`` (``TINYPROP_MAX_FILE_BYTES``); nothing is read
+    from those. A directory raises ``IsADirectoryError``.
 
     >>> import os, tempfile, tinyprop as tp
     >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.safetensors")
