@@ -4,7 +4,9 @@
 temporary file beside ``path``, flushes and fsyncs it, gives it the permissions the old
 file had (or the usual umask-based ones), replaces ``path`` in one ``os.replace`` and
 fsyncs the directory. Readers see the old file or the new one, never a mix; on any error
-(Ctrl-C included) the temporary file is removed and ``path`` is untouched.
+(Ctrl-C included) the temporary file is removed and ``path`` is untouched. A symlink at
+``path`` is replaced by the new file, never followed: nothing is written outside the
+directory. ``append_text`` appends to a file and refuses a symlink (``O_NOFOLLOW``).
 """
 
 from __future__ import annotations
@@ -82,7 +84,9 @@ def _replace_with(path: Path, write, by_path: bool) -> Path:
                 f.flush()
                 os.fsync(f.fileno())
         with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+            old = os.lstat(path)  # a symlink's target is never consulted
+            if stat.S_ISREG(old.st_mode):
+                os.chmod(tmp, stat.S_IMODE(old.st_mode))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -90,3 +94,20 @@ def _replace_with(path: Path, write, by_path: bool) -> Path:
         raise
     _fsync_dir(path.parent)
     return path
+
+
+def append_text(path, text: str) -> None:
+    """Append ``text`` (UTF-8) to ``path``, creating it; a symlink at ``path`` is refused
+    with an ``OSError`` (``O_NOFOLLOW``) instead of writing where it points.
+
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "log.txt"
+    >>> append_text(p, "a\\n"); append_text(p, "b\\n"); p.read_text()
+    'a\\nb\\n'
+    """
+    flags = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, flags, 0o666)
+    with os.fdopen(fd, "ab") as f:
+        f.write(text.encode("utf-8"))
+        f.flush()

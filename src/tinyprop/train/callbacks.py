@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import sys
 
+import numpy as np
+
+from .._atomic import append_text
 from .._validate import check_choice, check_int
-from ..errors import ConfigError
+from ..errors import CheckpointError, ConfigError
 
 
 class Callback:
@@ -94,7 +98,8 @@ class ProgressBar(Callback):
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved for ``patience`` epochs; optionally put
     back the best weights at the end. The best model is kept as a snapshot of its weights
-    only (``engine.model_state_dict()``), never the optimizer's buffers.
+    only (``engine.model_state_dict()``), never the optimizer's buffers; the snapshot is
+    part of :meth:`state_dict`, so a resumed run restores the same weights.
 
     >>> from types import SimpleNamespace
     >>> stopper = EarlyStopping(patience=2, restore_best=False)
@@ -146,14 +151,39 @@ class EarlyStopping(Callback):
             trainer.engine.load_model_state_dict(self.best_state)
 
     def state_dict(self) -> dict:
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                "best_state": self.best_state}
 
     def load_state_dict(self, state: dict) -> None:
-        self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+        """Restore :meth:`state_dict` (checked first; nothing changes on an error)."""
+        if not isinstance(state, dict) or not {"best", "best_epoch", "wait"} <= set(state):
+            raise CheckpointError("EarlyStopping state must be a dict with 'best', 'best_epoch' "
+                                  f"and 'wait', got {_describe(state)}; pass state_dict()'s dict")
+        best = state["best"]
+        if (isinstance(best, (bool, np.bool_)) or not isinstance(best, numbers.Real)
+                or math.isnan(best)):
+            raise CheckpointError(f"EarlyStopping state['best'] must be a number, got {best!r}")
+        fix = "pass the dict that state_dict() returned"
+        best_epoch = check_int(state["best_epoch"], "EarlyStopping state['best_epoch']",
+                               low=-1, fix=fix)
+        wait = check_int(state["wait"], "EarlyStopping state['wait']", low=0, fix=fix)
+        best_state = state.get("best_state")
+        if best_state is not None and not (
+                isinstance(best_state, dict)
+                and all(isinstance(k, str) and hasattr(v, "shape") for k, v in best_state.items())):
+            raise CheckpointError("EarlyStopping state['best_state'] must be None or a dict of "
+                                  f"weights, got {_describe(best_state)}")
+        self.best, self.best_epoch, self.wait = float(best), best_epoch, wait
+        self.best_state = best_state
+
+
+def _describe(x) -> str:
+    return f"a {type(x).__name__}" if not isinstance(x, dict) else f"keys {sorted(map(str, x))}"
 
 
 class MetricsLogger(Callback):
-    """Append each epoch's logs as one JSON line to ``path`` (``metrics.jsonl``).
+    """Append each epoch's logs as one JSON line to ``path`` (``metrics.jsonl``); a
+    symlink at ``path`` is refused (``OSError``), never followed.
 
     >>> import pathlib, tempfile
     >>> path = pathlib.Path(tempfile.mkdtemp(), "metrics.jsonl")
@@ -166,9 +196,7 @@ class MetricsLogger(Callback):
         self.path = os.fspath(path)
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(logs) + "\n")
-            f.flush()
+        append_text(self.path, json.dumps(logs) + "\n")  # never through a symlink
 
 
 class Checkpoint(Callback):

@@ -191,14 +191,20 @@ def load_toml(path) -> dict:
         import tomllib
     else:  # pragma: no cover - Python 3.10: the tomli dependency (pyproject.toml)
         import tomli as tomllib
+    from ..io._read import MAX_CONFIG_BYTES, read_regular
+
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as f:
-            raw = tomllib.load(f)
+    try:  # a regular file of at most 1 MiB, else one ConfigError (see tinyprop.io._read)
+        text = read_regular(path, "a TOML config file", max_bytes=MAX_CONFIG_BYTES,
+                            error=ConfigError).decode("utf-8")
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist; check the path") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {path} is not valid TOML: {e}") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path} nests arrays or tables too deeply for TOML "
+                          "to read; write a flat config") from None
     except UnicodeDecodeError as e:
         raise ConfigError(f"config file {path} is not UTF-8 text ({e}); "
                           "write the TOML file as UTF-8") from None

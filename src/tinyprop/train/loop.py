@@ -114,7 +114,7 @@ class Trainer:
         self.evaluate = bool(evaluate)
         self.handle_sigint = bool(handle_sigint)
         self.history: list[dict] = []
-        self.epoch = 0
+        self._epoch = 0
         self.stop = False
         self.stop_reason = ""
         self.interrupted = False
@@ -123,6 +123,15 @@ class Trainer:
         self.totals: tuple[float, int, int] = (0.0, 0, 0)
         self.samples_seen = 0
         self.train_time = 0.0
+
+    @property
+    def epoch(self) -> int:
+        """Epochs completed (an int >= 0; the next epoch trained is ``epoch + 1``)."""
+        return self._epoch
+
+    @epoch.setter
+    def epoch(self, value: int) -> None:
+        self._epoch = check_int(value, "epoch", low=0, fix="epochs completed count from 0")
 
     @property
     def batches_per_epoch(self) -> int:
@@ -247,28 +256,22 @@ class Trainer:
         state["trainer"] = {
             "epoch": self.epoch, "history": self.history, "totals": list(self.totals),
             "samples_seen": self.samples_seen, "train_time": self.train_time,
+            "stop": self.stop, "stop_reason": self.stop_reason,
             "callbacks": [cb.state_dict() if hasattr(cb, "state_dict") else None
                           for cb in self.callbacks],
         }
         return state
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore what :meth:`state_dict` returned (validated before anything changes)."""
-        if not isinstance(state, dict):
-            raise CheckpointError(f"expected the training state dict that state_dict() returns, "
-                                  f"got a {type(state).__name__}; was it written by tinyprop "
-                                  "train?")
-        missing = [k for k in ("model", "optimizer", "loader", "rng", "trainer") if k not in state]
-        if missing:
-            raise CheckpointError(
-                f"training state lacks {missing}; was it written by tinyprop train?"
-            )
+        """Restore what :meth:`state_dict` returned: everything is checked first (types,
+        ranges, shapes), and on any error nothing has changed (a ``CheckpointError``)."""
+        _check_trainer_state(state, self)
         before = self.state_dict()
         try:
             self._apply_state(state)
-        except (ValueError, TypeError, KeyError) as e:
+        except BaseException as e:
             self._apply_state(before)  # all or nothing: put back what was there
-            if isinstance(e, CheckpointError):
+            if isinstance(e, CheckpointError) or not isinstance(e, Exception):
                 raise
             detail = f"it lacks the key {e}" if isinstance(e, KeyError) else str(e)
             raise CheckpointError(f"the training state does not fit this run, nothing was "
@@ -285,6 +288,7 @@ class Trainer:
         self.history = list(t["history"])
         self.totals = _totals(t)
         self.samples_seen, self.train_time = int(t["samples_seen"]), float(t["train_time"])
+        self.stop, self.stop_reason = bool(t.get("stop", False)), str(t.get("stop_reason", ""))
         for cb, cs in zip(self.callbacks, t.get("callbacks") or []):
             if cs is not None and hasattr(cb, "load_state_dict"):
                 cb.load_state_dict(cs)
@@ -294,3 +298,80 @@ class Trainer:
         from ..io import save
 
         save(self.state_dict(), path)
+
+
+def _bad(what: str, got) -> CheckpointError:
+    return CheckpointError(f"the training state's {what}, got {got!r}; pass the dict that "
+                           "Trainer.state_dict() returned (or a checkpoint tinyprop train wrote)")
+
+
+def _check_trainer_state(state, trainer: Trainer) -> None:
+    """Everything :meth:`Trainer.load_state_dict` can check before it changes anything."""
+    if not isinstance(state, dict):
+        raise CheckpointError(f"expected the training state dict that state_dict() returns, "
+                              f"got a {type(state).__name__}; was it written by tinyprop train?")
+    missing = [k for k in ("model", "optimizer", "loader", "rng", "trainer") if k not in state]
+    if missing:
+        raise CheckpointError(f"training state lacks {missing}; was it written by tinyprop train?")
+    t = state["trainer"]
+    if not isinstance(t, dict):
+        raise _bad("'trainer' must be a dict", type(t).__name__)
+    for key, kind in (("epoch", int), ("samples_seen", int), ("train_time", float)):
+        value = t.get(key)
+        if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer, kind))
+                or not value >= 0 or (kind is float and not math.isfinite(value))):
+            raise _bad(f"{key!r} must be a {'finite number' if kind is float else 'int'} >= 0",
+                       value)
+    history = t.get("history")
+    if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+        raise _bad("'history' must be a list of dicts", type(history).__name__)
+    if len(history) != t["epoch"]:
+        raise _bad(f"history must have one entry per completed epoch ({t['epoch']})",
+                   f"{len(history)} entries")
+    totals = t.get("totals", [0.0, 0, 0])
+    if not isinstance(totals, (list, tuple)) or len(totals) != 3 or not all(
+            isinstance(x, (int, float, np.number)) and not isinstance(x, bool) for x in totals):
+        raise _bad("'totals' must be [loss sum, correct, samples]", totals)
+    if not isinstance(t.get("stop", False), bool) or not isinstance(t.get("stop_reason", ""), str):
+        raise _bad("'stop'/'stop_reason' must be a bool and a str",
+                   (t.get("stop"), t.get("stop_reason")))
+    _check_rng(state["rng"])
+    _check_callback_states(t.get("callbacks"), trainer)
+
+
+def _check_rng(rng_state) -> None:
+    """Try the RNG state on a scratch generator of the same kind (the real one is untouched)."""
+    scratch = type(default_generator().bit_generator)()
+    try:
+        scratch.state = rng_state
+    except Exception as e:  # noqa: BLE001 - NumPy raises ValueError, TypeError, OverflowError...
+        raise CheckpointError(f"the training state's random generator state does not load "
+                              f"({type(e).__name__}: {e}); the checkpoint is damaged") from None
+
+
+def _check_callback_states(states, trainer: Trainer) -> None:
+    if states is None:
+        return
+    if not isinstance(states, list) or not all(s is None or isinstance(s, dict) for s in states):
+        raise _bad("'callbacks' must be a list of dicts or None", type(states).__name__)
+    weights = None
+    for cb, cs in zip(trainer.callbacks, states):
+        best = cs.get("best_state") if isinstance(cs, dict) else None
+        if best is None or not hasattr(cb, "best_state"):
+            continue
+        weights = weights or trainer.engine.model_state_dict()
+        if not isinstance(best, dict) or set(best) != set(weights):
+            raise _bad("early-stopping weights must have the model's keys "
+                       f"{sorted(weights)}", sorted(best) if isinstance(best, dict) else best)
+        for key, ref in weights.items():
+            got, ref = _array(best[key]), _array(ref)
+            if got is None or got.shape != ref.shape or got.dtype != ref.dtype:
+                raise _bad(f"early-stopping weight {key!r} must be an array of shape "
+                           f"{ref.shape} and dtype {ref.dtype}",
+                           type(best[key]).__name__ if got is None else f"{got.shape} {got.dtype}")
+
+
+def _array(x):
+    if hasattr(x, "numpy"):
+        return x.numpy()
+    return x if isinstance(x, np.ndarray) else None

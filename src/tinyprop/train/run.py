@@ -18,7 +18,9 @@ import numpy as np
 
 from .. import __version__
 from .._atomic import atomic_write
-from ..errors import CheckpointError, ConfigError, RunError
+from .._validate import check_int
+from ..errors import CheckpointError, ConfigError, RunError, TinypropError
+from ._lock import LOCK_NAME, RunLock
 from .build import (
     build_manual_model,
     build_model,
@@ -32,6 +34,13 @@ from .engines import AutogradEngine, ManualEngine
 from .loop import Trainer
 
 RUN_FORMAT = "tinyprop-run/1"
+FREE_ON_RESUME = ("epochs", "out", "plots", "progress", "data_dir", "animate", "detect_anomaly")
+"""Options that do not decide the data split, the model or the training; every other
+option of a run is fixed when it starts (``epochs`` changes only as documented in
+:func:`resume_run`)."""
+EPOCH_SHAPED = ("step", "cosine", "onecycle")
+"""Schedules laid out over the run's epochs: a run with one of them cannot change
+``epochs`` on resume."""
 
 
 def _write_json(path: Path, obj) -> None:
@@ -84,18 +93,27 @@ class Run:
         self.frames = []
 
     # ---- run directory ------------------------------------------------------------
-    def make_dir(self, out: str | None) -> Path:
+    def make_dir(self, out: str | None) -> tuple[Path, RunLock]:
+        """Create the run directory and take its lock (the caller releases it). Creating
+        is exclusive: of two processes given the same fresh ``out``, one gets it."""
         if out is None:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             out = os.path.join("runs", f"{stamp}-{self.cfg.data}-{self.cfg.model}")
         path = Path(out)
-        if path.exists() and any(path.iterdir()):
-            raise ConfigError(
-                f"output directory {path} exists and is not empty; choose another --out "
-                "or continue it with --resume"
-            )
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        try:
+            path.mkdir(parents=True)
+        except FileExistsError:
+            if not path.is_dir():
+                raise ConfigError(f"output directory {path} exists and is not a directory; "
+                                  "choose another --out") from None
+            _refuse_non_empty(path)
+        lock = RunLock.acquire(path)  # one holder; it must still find the directory empty
+        try:
+            _refuse_non_empty(path)
+        except BaseException:
+            lock.release()
+            raise
+        return path, lock
 
     def trainer(self, run_dir: Path) -> Trainer:
         d = self.data
@@ -104,7 +122,7 @@ class Run:
             callbacks.append(self.early)
         if self.cfg.animate and d.X_train.shape[1:] == (2,):
             callbacks.append(_BoundaryFrames(self))
-        callbacks += [MetricsLogger(run_dir / "metrics.jsonl"),
+        callbacks += [MetricsLogger(run_dir / "metrics.jsonl"), _RunRecord(self),
                       Checkpoint(run_dir / "checkpoint.safetensors")]
         return Trainer(self.engine, self.loader, epochs=self.cfg.epochs,
                        val_data=d.val if d.has_val else None, test_data=d.test,
@@ -174,6 +192,42 @@ class Run:
                                               (grid.xx, grid.yy), run_dir / "boundary.gif")
 
 
+def _refuse_non_empty(path: Path) -> None:
+    if any(p.name != LOCK_NAME for p in path.iterdir()):
+        raise ConfigError(
+            f"output directory {path} exists and is not empty; choose another --out "
+            "or continue it with --resume"
+        )
+
+
+class _RunRecord(Callback):
+    """Saves the run's resolved configuration in the checkpoint, so that resume can tell
+    an edited ``config.json`` from the run that was trained."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    def state_dict(self) -> dict:
+        return {"run_config": json.dumps(self.run.cfg.to_dict(), default=_json_default)}
+
+
+def _recorded_config(state) -> dict | None:
+    """The configuration a checkpoint's run was trained with (None: not recorded)."""
+    trainer = state.get("trainer") if isinstance(state, dict) else None
+    callbacks = trainer.get("callbacks") if isinstance(trainer, dict) else None
+    for cs in callbacks if isinstance(callbacks, list) else ():
+        if isinstance(cs, dict) and isinstance(cs.get("run_config"), str):
+            try:
+                record = json.loads(cs["run_config"])
+            except json.JSONDecodeError:
+                record = None
+            if not isinstance(record, dict) or not isinstance(record.get("epochs"), int):
+                raise CheckpointError("the checkpoint's record of its run's configuration is "
+                                      "damaged; retrain")
+            return record
+    return None
+
+
 def _softmax(z):
     from ..kernels import softmax
 
@@ -211,10 +265,11 @@ def train_run(cfg: TrainConfig, *, out: str | None = None, verbose: bool = True,
 
     start = time.perf_counter()
     run = Run(cfg, verbose=verbose, stream=stream)  # every check happens here
-    run_dir = run.make_dir(out if out is not None else run.cfg.out)
-    run.write_config(run_dir)
-    trainer = run.trainer(run_dir)
-    return _train(run, trainer, run_dir, start, tp)
+    run_dir, lock = run.make_dir(out if out is not None else run.cfg.out)
+    with lock:  # this process is the run directory's one writer until it returns
+        run.write_config(run_dir)
+        trainer = run.trainer(run_dir)
+        return _train(run, trainer, run_dir, start, tp)
 
 
 def _train(run: Run, trainer: Trainer, run_dir: Path, start: float, tp) -> dict:
@@ -249,13 +304,8 @@ def read_run_config(run_dir) -> TrainConfig:
     >>> cfg.data, cfg.epochs, cfg.hidden
     ('circles', 1, [10])
     """
-    run_dir = Path(run_dir)
+    run_dir = _existing_run_dir(run_dir)
     path = run_dir / "config.json"
-    if run_dir.exists() and not run_dir.is_dir():
-        raise RunError(f"{run_dir} is a file, not a run directory; pass the directory that "
-                       "tinyprop train wrote (runs/<time>-<data>-<model>)")
-    if not run_dir.is_dir():
-        raise RunError(f"run directory {run_dir} does not exist")
     if not path.is_file():
         raise RunError(f"{run_dir} has no config.json; is it a tinyprop run directory?")
     try:
@@ -277,6 +327,16 @@ def read_run_config(run_dir) -> TrainConfig:
         raise RunError(f"{path} has no 'config' section (expected the options of the run); "
                        "the run directory is damaged: retrain")
     return TrainConfig.from_dict(meta["config"], source=str(path))
+
+
+def _existing_run_dir(run_dir) -> Path:
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunError(f"{run_dir} is a file, not a run directory; pass the directory that "
+                       "tinyprop train wrote (runs/<time>-<data>-<model>)")
+    if not run_dir.is_dir():
+        raise RunError(f"run directory {run_dir} does not exist")
+    return run_dir
 
 
 def load_run(run_dir, *, data: str | None = None, data_dir: str | None = None) -> Run:
@@ -316,6 +376,14 @@ def resume_run(run_dir, *, epochs: int | None = None, verbose: bool = True,
                stream=None) -> dict:
     """Continue a run from its last checkpoint (bit-exact with an uninterrupted run).
 
+    The run directory is locked first (a second process is refused with a ``RunError``
+    naming the holder). Every check happens before any file changes: the checkpoint,
+    the options in ``config.json`` against those the run was trained with (only
+    :data:`FREE_ON_RESUME` may differ), and ``epochs``. ``epochs`` sets the run's total:
+    the result is exactly that of a run started with that many epochs. It is refused for
+    a ``step``, ``cosine`` or ``onecycle`` schedule (laid out over the original epochs),
+    for a run that stopped early, and below the epochs already trained.
+
     >>> import os, tempfile
     >>> out = os.path.join(tempfile.mkdtemp(), "run")
     >>> _ = train_run(TrainConfig(data="circles", epochs=1, plots=False), out=out, verbose=False)
@@ -325,21 +393,84 @@ def resume_run(run_dir, *, epochs: int | None = None, verbose: bool = True,
     """
     import tinyprop as tp
 
+    start = time.perf_counter()
+    run_dir = _existing_run_dir(run_dir)
+    if epochs is not None:
+        epochs = check_int(epochs, "epochs", low=1, fix="try --epochs 10")
+    with RunLock.acquire(run_dir):  # before anything of the run is read
+        run, trainer, written_epochs = _prepare_resume(run_dir, epochs, verbose, stream)
+        text = "".join(json.dumps(h) + "\n" for h in trainer.history)
+        atomic_write(run_dir / "metrics.jsonl", lambda f: f.write(text.encode("utf-8")))
+        if run.cfg.epochs != written_epochs:
+            run.write_config(run_dir)
+        return _train(run, trainer, run_dir, start, tp)
+
+
+def _prepare_resume(run_dir: Path, epochs: int | None, verbose: bool, stream):
+    """(run, trainer with the checkpoint loaded, config.json's epochs); reads only."""
     from ..io import load
 
-    start = time.perf_counter()
-    run_dir = Path(run_dir)
     cfg = read_run_config(run_dir)
-    if epochs is not None:
-        cfg.epochs = epochs
+    written_epochs = cfg.epochs
     ckpt = run_dir / "checkpoint.safetensors"
     if not ckpt.is_file():
         raise RunError(f"{run_dir} has no checkpoint.safetensors to resume from")
-    run = Run(cfg, verbose=verbose, stream=stream)
-    trainer = run.trainer(run_dir)
-    trainer.load_state_dict(load(ckpt))
-    with open(run_dir / "metrics.jsonl", "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(h) + "\n" for h in trainer.history)
-    if epochs is not None:
-        run.write_config(run_dir)
-    return _train(run, trainer, run_dir, start, tp)
+    state = load(ckpt)
+    record = _recorded_config(state)
+    target = epochs if epochs is not None else cfg.epochs
+    if record is not None:
+        cfg.epochs = record["epochs"]  # rebuild the run exactly as it was trained
+    changed = _changed_option(cfg, record, run_dir)
+    try:
+        run = Run(cfg, verbose=verbose, stream=stream)
+        trainer = run.trainer(run_dir)
+        trainer.load_state_dict(state)
+    except (TinypropError, OSError) as e:
+        if changed:  # the edited option is the cause: name it first
+            raise RunError(f"{changed} (the checkpoint does not fit it either: {e})") from e
+        raise
+    if changed:
+        raise RunError(changed)
+    target = check_int(target, "epochs", low=1, fix="try --epochs 10")
+    _set_epochs(run, trainer, target)
+    return run, trainer, written_epochs
+
+
+def _changed_option(cfg: TrainConfig, record: dict | None, run_dir: Path) -> str | None:
+    """The message for the first option of ``config.json`` that differs from the run's."""
+    if record is None:
+        return None
+    try:
+        now = json.loads(json.dumps(cfg.resolved().to_dict(), default=_json_default))
+    except (TinypropError, TypeError, ValueError):
+        now = json.loads(json.dumps(cfg.to_dict(), default=str))
+    for key in sorted(set(now) | set(record)):
+        if key not in FREE_ON_RESUME and now.get(key) != record.get(key):
+            return (f"{run_dir / 'config.json'} has {key}={now.get(key)!r} but the run was "
+                    f"trained with {key}={record.get(key)!r}; a run keeps the options that "
+                    f"decide its data split, model and training: put {key} back or start a "
+                    "new run")
+    return None
+
+
+def _set_epochs(run: Run, trainer: Trainer, target: int) -> None:
+    """Extend or shorten the run to ``target`` epochs, or refuse (nothing changed yet)."""
+    have = trainer.epochs
+    if target == have:
+        return
+    done = trainer.epoch + (1 if trainer.loader.position > 0 else 0)
+    schedule = run.cfg.schedule
+    if schedule in EPOCH_SHAPED:
+        raise RunError(
+            f"cannot change this run's epochs from {have} to {target}: its {schedule} "
+            f"learning-rate schedule is laid out over {have} epochs; start a new run with "
+            f"--epochs {target}"
+        )
+    if trainer.stop:
+        raise RunError(f"cannot change this run's epochs from {have} to {target}: it stopped "
+                       f"early after epoch {trainer.epoch} ({trainer.stop_reason}); start a "
+                       "new run to train longer")
+    if target < done:
+        raise RunError(f"cannot shorten this run to {target} epochs: it has already trained "
+                       f"{done}; pass --epochs {done} or more")
+    trainer.epochs = run.cfg.epochs = target
