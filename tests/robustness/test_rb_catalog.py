@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 import tinyprop as tp
-from robustness import test_rb_catalog_cli, test_rb_catalog_data
+from robustness import (
+    test_rb_catalog_cli,
+    test_rb_catalog_data,
+    test_rb_catalog_files,
+    test_rb_catalog_runs,
+    test_rb_catalog_state,
+)
 from robustness.test_rb_support import Bad, Registry, check, make_env, manual_net, mlp, trained
 from tinyprop import manual, nn, optim
 from tinyprop.backend import default_generator
@@ -648,8 +654,12 @@ def _(env):
 
 
 def test_catalog_is_large_enough():
-    names = [*cases.cases, *test_rb_catalog_data.cases.cases, *test_rb_catalog_cli.cases.cases]
-    assert len(names) == len(set(names)) >= 60
+    """Every catalog module's cases, names unique; issue 15 added the files, runs and
+    state catalogs (one case or more per class of failure it lists)."""
+    parts = (cases, test_rb_catalog_data.cases, test_rb_catalog_cli.cases,
+             test_rb_catalog_files.cases, test_rb_catalog_runs.cases, test_rb_catalog_state.cases)
+    names = [name for part in parts for name in part.cases]
+    assert len(names) == len(set(names)) >= 215
 
 
 @pytest.mark.parametrize("name", list(cases.params()))

@@ -90,6 +90,13 @@ def _(env):
     return Cli(["train", "--epochs", "1", *QUIET, "--out", str(out)], ("in use by",), _holder())
 
 
+@cases.case("runs-config-json-over-the-limit")
+def _(env):
+    run = env.copy_run()
+    (run / "config.json").write_text(" " * (2 << 20))  # a bomb in place of the config
+    return Cli(["evaluate", str(run)], ("at most 1,048,576 bytes",), ("found 2,097,152",))
+
+
 # ---- fields that decide the data split or the model -----------------------------------
 
 for _key, _value in [("seed", 1), ("val_split", 0.2), ("activation", "relu"), ("init", "he"),

@@ -20,6 +20,7 @@ from .. import __version__
 from .._atomic import atomic_write
 from .._validate import check_int
 from ..errors import CheckpointError, ConfigError, RunError, TinypropError
+from ..io._read import MAX_CONFIG_BYTES, read_regular
 from ._lock import LOCK_NAME, RunLock
 from .build import (
     build_manual_model,
@@ -308,8 +309,10 @@ def read_run_config(run_dir) -> TrainConfig:
     path = run_dir / "config.json"
     if not path.is_file():
         raise RunError(f"{run_dir} has no config.json; is it a tinyprop run directory?")
+    raw = read_regular(path, "a run's config.json", max_bytes=MAX_CONFIG_BYTES, error=RunError,
+                       fix="the run directory is damaged; retrain")
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta = json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise RunError(f"{path} is not valid JSON ({e}); the run directory is damaged") from None
     if not isinstance(meta, dict) or meta.get("format") != RUN_FORMAT:
