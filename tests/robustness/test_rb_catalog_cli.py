@@ -12,7 +12,6 @@ import pickle
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,7 +29,6 @@ from robustness.test_rb_support import (
     unreadable_dir,
     write_mnist,
 )
-from tinyprop.cli import main
 
 cases = Registry()
 
@@ -272,16 +270,6 @@ def _(env):
     missing = env.tmp / "no-mnist-here"
     return Cli(["train", "--data", "mnist", "--data-dir", str(missing), "--no-progress"],
                ("Looked in: ",), (f"Looked in: {missing}",))
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("catalog") / "digits-run"
-    code = main(
-        ["train", "--epochs", "1", "--no-progress", "--no-plots", "--json", "--out", str(out)]
-    )
-    assert code == 0
-    return out
 
 
 @pytest.mark.parametrize("name", list(cases.params()))

@@ -27,7 +27,6 @@ import pytest
 
 import tinyprop as tp
 from robustness.test_rb_support import Bad, Cli, Env, Registry, make_env
-from tinyprop.cli import main
 from tinyprop.errors import CheckpointError, DataError
 
 cases = Registry()
@@ -335,16 +334,6 @@ def _(env):
 
 
 # ---- the test ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("catalog-files") / "digits-run"
-    code = main(
-        ["train", "--epochs", "1", "--no-progress", "--no-plots", "--json", "--out", str(out)]
-    )
-    assert code == 0
-    return out
 
 
 @pytest.mark.parametrize("name", list(cases.params()))

@@ -190,13 +190,6 @@ def _(env):
 # ---- the tests ------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("catalog-runs") / "digits-run"
-    assert main(["train", "--epochs", "1", *QUIET, "--out", str(out)]) == 0
-    return out
-
-
 @pytest.mark.parametrize("name", list(cases.params()))
 def test_bad_input(name, tmp_path, monkeypatch, capsys, finished_run):
     cases.run(name, make_env(tmp_path, monkeypatch, finished_run), capsys)

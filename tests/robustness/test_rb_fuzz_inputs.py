@@ -18,7 +18,6 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,16 +53,6 @@ def run_cli(args: list, watched: list, *, may_leave: Path | None = None) -> int:
             continue  # a run that began and then diverged keeps its run directory
         assert same(state_of(p), b), f"{p} changed: {lines[0]}"
     return code
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("fuzz") / "digits-run"
-    code = main(
-        ["train", "--epochs", "1", "--no-progress", "--no-plots", "--json", "--out", str(out)]
-    )
-    assert code == 0
-    return out
 
 
 def predict_file(run: Path, name: str, blob: bytes) -> int:
