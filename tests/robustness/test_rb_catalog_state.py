@@ -172,6 +172,15 @@ def _(env):
                ("one of PCG64",), ("PCG65",), (_rng_state,))
 
 
+@cases.case("state-io-set-rng-state-has-uint32")
+def _(env):
+    from tinyprop.io._checkpoint import set_rng_state
+
+    state = {**_rng_state(), "has_uint32": 7}  # NumPy accepted it and kept it
+    return Bad(lambda: set_rng_state(state), CheckpointError, ("[0, 1]",), ("got 7",),
+               (_rng_state,))
+
+
 @cases.case("state-rng-state-too-large")
 def _(env):
     state = copy.deepcopy(_rng_state())

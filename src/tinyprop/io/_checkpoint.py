@@ -6,7 +6,7 @@ import copy
 
 import numpy as np
 
-from ..backend import default_generator, generator_state
+from ..backend import check_generator_state, default_generator, generator_state
 from ..errors import CheckpointError
 from ._file import load, save
 
@@ -139,6 +139,7 @@ def set_rng_state(state: dict) -> None:
             f"expected a random generator state from get_rng_state() (a dict whose "
             f"'bit_generator' is one of {', '.join(_BIT_GENERATORS)}), got {state!r:.100}"
         )
+    check_generator_state(state, "the saved random generator state")  # before any change
     current = default_generator()
     target = current if type(current.bit_generator).__name__ == name else None
     bit_generator = target.bit_generator if target else getattr(np.random, name)()

@@ -15,7 +15,8 @@ from .callbacks import Callback, Checkpoint, EarlyStopping, MetricsLogger, Progr
 from .config import ConfigError, TrainConfig, load_toml
 from .engines import AutogradEngine, LayerEngine, ManualEngine, evaluate
 from .loop import Trainer, TrainingDiverged
-from .run import Run, RunError, load_run, read_run_config, resume_run, train_run
+from .resume import resume_run
+from .run import Run, RunError, load_run, read_run_config, train_run
 
 __all__ = [
     "AutogradEngine", "Callback", "Checkpoint", "ConfigError", "EarlyStopping", "LayerEngine",
