@@ -68,6 +68,37 @@ def _fraction_or_count(text: str):
             ) from None
 
 
+TRAIN_HELP = """Train a model and write a run directory: config.json, metrics.jsonl, checkpoints,
+summary.json and plots. Unset options take the dataset's preset (shown per option as
+"default: ..."); the run's config.json keeps the resolved values."""
+
+TRAIN_EXAMPLES = """examples:
+  tinyprop train                                  digits, the seeds' 64-50-10 tanh MLP
+  tinyprop train --data circles --engine manual   seed 001's circles, hand-derived backward
+  tinyprop train --data fashion-mnist --epochs 5 --out runs/fm
+  tinyprop train --config my.toml                 the same keys in a TOML file
+  tinyprop train --resume runs/fm                 continue an interrupted run"""
+
+
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _preset_help(key: str) -> str:
+    """The per-dataset defaults of one option, as help text: "0.5 (digits), ..."."""
+    from .train.config import PRESETS
+
+    groups: dict[str, list[str]] = {}
+    for data, preset in PRESETS.items():
+        value = preset.get(key, "none" if key == "schedule" else None)
+        if isinstance(value, list):
+            value = ",".join(map(str, value))
+        groups.setdefault(str(value), []).append(data)
+    if len(groups) == 1:
+        return next(iter(groups))
+    return "; ".join(f"{v} ({', '.join(names)})" for v, names in groups.items())
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .train.config import (
         ACTIVATIONS,
@@ -83,60 +114,82 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"tinyprop {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
-    t = sub.add_parser("train", help=COMMANDS["train"])
-    t.add_argument("--data", choices=DATASETS)
-    t.add_argument("--data-dir")
-    t.add_argument("--model", choices=MODELS)
-    t.add_argument("--hidden", type=_int_list, help="hidden sizes, e.g. 256,128")
-    t.add_argument("--activation", choices=ACTIVATIONS)
-    t.add_argument("--init", choices=INITS)
-    t.add_argument("--init-std", type=float, help="std of --init normal (seeds: 0.1, 0.3)")
-    t.add_argument("--engine", choices=ENGINES)
-    t.add_argument("--optimizer", choices=OPTIMIZERS)
-    t.add_argument("--lr", type=float)
-    t.add_argument("--momentum", type=float)
-    t.add_argument("--weight-decay", type=float)
-    t.add_argument("--schedule", choices=SCHEDULES)
-    t.add_argument("--epochs", type=int)
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--seed", type=int)
-    t.add_argument("--val-split", type=_fraction_or_count)
-    t.add_argument("--early-stopping", type=int, metavar="N")
+    t = sub.add_parser("train", help=COMMANDS["train"], description=TRAIN_HELP,
+                       epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    t.add_argument("--data", choices=DATASETS, help="dataset (default: digits)")
+    t.add_argument("--data-dir", help="where MNIST-format files are (default: the search "
+                   "path of `tinyprop datasets`)")
+    t.add_argument("--model", choices=MODELS, help="mlp, or logreg for no hidden layer "
+                   "(default: mlp)")
+    t.add_argument("--hidden", type=_int_list, help="hidden sizes, e.g. 256,128 (default: "
+                   + _preset_help("hidden") + ")")
+    t.add_argument("--activation", choices=ACTIVATIONS,
+                   help=f"hidden activation (default: {_preset_help('activation')})")
+    t.add_argument("--init", choices=INITS, help=f"weight init (default: {_preset_help('init')})")
+    t.add_argument("--init-std", type=float,
+                   help="std of --init normal (default: 0.3 for the 2-D sets, 0.1 otherwise)")
+    t.add_argument("--engine", choices=ENGINES, help="autograd (nn modules) or manual "
+                   "(hand-derived backward); the same numbers (default: autograd)")
+    t.add_argument("--optimizer", choices=OPTIMIZERS,
+                   help=f"(default: {_preset_help('optimizer')})")
+    t.add_argument("--lr", type=float, help=f"learning rate (default: {_preset_help('lr')})")
+    t.add_argument("--momentum", type=float, help="for momentum/nesterov (default: 0.9)")
+    t.add_argument("--weight-decay", type=float, help="L2 penalty (default: 0)")
+    t.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule "
+                   f"(default: {_preset_help('schedule')})")
+    t.add_argument("--epochs", type=int, help=f"(default: {_preset_help('epochs')})")
+    t.add_argument("--batch-size", type=int, help=f"(default: {_preset_help('batch_size')})")
+    t.add_argument("--seed", type=int, help="seeds the split, the init and the shuffle "
+                   "(default: 0)")
+    t.add_argument("--val-split", type=_fraction_or_count, help="hold out a fraction (0.1) "
+                   "or a count (5000) of the training set for validation (default: none)")
+    t.add_argument("--early-stopping", type=int, metavar="N", help="stop after N epochs "
+                   "without a better validation loss and keep the best weights (default: off)")
     t.add_argument("--out", help="run directory (default runs/<time>-<data>-<model>)")
-    t.add_argument("--no-plots", dest="plots", action="store_false", default=None)
-    t.add_argument("--no-progress", dest="progress", action="store_false", default=None)
+    t.add_argument("--no-plots", dest="plots", action="store_false", default=None,
+                   help="do not write the PNG plots")
+    t.add_argument("--no-progress", dest="progress", action="store_false", default=None,
+                   help="no progress bar (default: a bar on a terminal)")
     t.add_argument("--animate", action="store_true", default=None,
                    help="also write boundary.gif for 2-D data")
-    t.add_argument("--detect-anomaly", action="store_true", default=None)
+    t.add_argument("--detect-anomaly", action="store_true", default=None,
+                   help="stop at the first NaN or inf, naming the op and its line (slower)")
     t.add_argument("--config", help="TOML file with the same keys")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
     _common(t)
 
-    e = sub.add_parser("evaluate", help=COMMANDS["evaluate"])
-    e.add_argument("run_dir")
-    e.add_argument("--data", choices=DATASETS)
-    e.add_argument("--data-dir")
+    e = sub.add_parser("evaluate", help=COMMANDS["evaluate"], epilog=_examples(
+        "tinyprop evaluate runs/fm", "tinyprop evaluate runs/fm --data mnist --json"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("run_dir", help="a run directory written by `tinyprop train`")
+    e.add_argument("--data", choices=DATASETS, help="evaluate on another dataset of the same "
+                   "input size (default: the run's)")
+    e.add_argument("--data-dir", help="where MNIST-format files are")
     _common(e)
 
-    pr = sub.add_parser("predict", help=COMMANDS["predict"])
-    pr.add_argument("run_dir")
+    pr = sub.add_parser("predict", help=COMMANDS["predict"], epilog=_examples(
+        "tinyprop predict runs/fm shoe.png", "tinyprop predict runs/digits rows.npy --json"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    pr.add_argument("run_dir", help="a run directory written by `tinyprop train`")
     pr.add_argument("inputs", nargs="+", help=".npy array or PNG image(s)")
     _common(pr)
 
     d = sub.add_parser("datasets", help=COMMANDS["datasets"])
-    d.add_argument("--data-dir")
+    d.add_argument("--data-dir", help="also look in this directory")
     _common(d)
 
     g = sub.add_parser("gradcheck", help=COMMANDS["gradcheck"])
     _common(g)
 
-    gr = sub.add_parser("graph", help=COMMANDS["graph"])
-    gr.add_argument("--data", choices=DATASETS, default="digits")
-    gr.add_argument("--data-dir")
-    gr.add_argument("--model", choices=MODELS, default="mlp")
-    gr.add_argument("--hidden", type=_int_list)
-    gr.add_argument("--activation", choices=ACTIVATIONS)
-    gr.add_argument("--batch-size", type=int, default=4)
+    gr = sub.add_parser("graph", help=COMMANDS["graph"], epilog=_examples(
+        "tinyprop graph --out step.svg", "tinyprop graph --data circles --grads --out g.png"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    gr.add_argument("--data", choices=DATASETS, default="digits", help="(default: digits)")
+    gr.add_argument("--data-dir", help="where MNIST-format files are")
+    gr.add_argument("--model", choices=MODELS, default="mlp", help="(default: mlp)")
+    gr.add_argument("--hidden", type=_int_list, help="hidden sizes (default: the preset's)")
+    gr.add_argument("--activation", choices=ACTIVATIONS, help="(default: the preset's)")
+    gr.add_argument("--batch-size", type=int, default=4, help="rows in the step (default: 4)")
     gr.add_argument("--values", action="store_true", help="show values of small tensors")
     gr.add_argument("--grads", action="store_true", help="show gradients of small tensors")
     gr.add_argument("--out", default="graph.svg",
