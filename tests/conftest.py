@@ -42,6 +42,10 @@ TOOLS = {
         f"Fashion-MNIST is not installed in {DEBIAN_FASHION_MNIST} "
         "(apt-get install dataset-fashion-mnist)",
     ),
+    "tmux": (
+        lambda: shutil.which("tmux") is not None,
+        "tmux is not installed: no `tmux` on PATH (apt-get install tmux)",
+    ),
 }
 
 

@@ -19,8 +19,9 @@ import sys
 import numpy as np
 
 from .._atomic import append_text
-from .._validate import check_choice, check_int
+from .._validate import check_choice, check_int, check_scalar
 from ..errors import CheckpointError, ConfigError
+from ._format import EpochTable, format_number, terminal_width
 
 
 class Callback:
@@ -47,12 +48,30 @@ class Callback:
     def on_train_end(self, trainer) -> None: ...
 
 
-class ProgressBar(Callback):
-    """A tqdm bar per epoch (``tqdm.auto``: a widget in notebooks) and an epoch table.
+def in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (IPython's ``ZMQInteractiveShell``).
 
-    The bar is off when ``enabled`` is False (by default it shows only on a terminal);
-    the one-line-per-epoch table follows the trainer's ``verbose`` flag.
-    Output goes to ``stream`` (stderr by default, so ``--json`` keeps stdout clean).
+    >>> in_notebook()
+    False
+    """
+    ipython = sys.modules.get("IPython")
+    get = getattr(ipython, "get_ipython", None)
+    try:
+        shell = get() if get is not None else None
+    except Exception:  # noqa: BLE001 - a half-imported IPython is not a notebook
+        return False
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
+class ProgressBar(Callback):
+    """A live bar per epoch and, when the trainer is ``verbose``, a table row per epoch
+    (Keras' ``fit(verbose=1)``): loss, accuracy, validation, time, learning rate and test
+    columns, as many as fit the terminal's width (``shutil.get_terminal_size``, 80 when
+    unknown); numbers with 4 significant digits, times with a unit that suits them.
+
+    The bar is tqdm's plain text bar (``tqdm.std``, no widgets), shown by default on a
+    terminal and in Jupyter; ``enabled`` forces it on or off. Everything goes to
+    ``stream``, stdout by default (``tinyprop train --json`` passes stderr).
 
     >>> import io
     >>> ProgressBar(stream=io.StringIO()).enabled  # not a terminal: no bar by default
@@ -60,39 +79,129 @@ class ProgressBar(Callback):
     """
 
     def __init__(self, enabled: bool | None = None, stream=None) -> None:
-        self.stream = stream or sys.stderr
-        self.enabled = enabled if enabled is not None else self.stream.isatty()
+        self._stream = stream
+        self.enabled = enabled if enabled is not None else _interactive(self.stream)
         self.bar = None
-        self.header_done = False
+        self.table = None
+
+    @property
+    def stream(self):
+        """The stream written to (``sys.stdout`` when none was given, looked up each time,
+        so that a redirected or captured stdout is followed)."""
+        return self._stream if self._stream is not None else sys.stdout
 
     def on_epoch_begin(self, trainer, epoch: int) -> None:
         if not self.enabled:
             return
-        from tqdm.auto import tqdm
+        from tqdm.std import tqdm  # the text bar: tqdm.auto would need ipywidgets in Jupyter
 
+        tty = _isatty(self.stream)
         self.bar = tqdm(total=trainer.batches_per_epoch, desc=f"epoch {epoch + 1}/{trainer.epochs}",
-                        leave=False, file=self.stream, dynamic_ncols=True)
+                        leave=False, file=self.stream, dynamic_ncols=tty,
+                        ncols=None if tty else terminal_width(), initial=trainer.loader.position)
 
     def on_batch_end(self, trainer, batch: int, loss: float) -> None:
         if self.bar is not None:
             self.bar.update(1)
             if batch % 10 == 0:
-                self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+                self.bar.set_postfix_str(f"loss {format_number(loss)}", refresh=False)
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
+        self._close_bar()
+        if not trainer.verbose:
+            return
+        if self.table is None:
+            self.table = EpochTable(logs, epochs=trainer.epochs)
+            print(self.table.header(), file=self.stream)
+        print(self.table.row(logs), file=self.stream, flush=True)
+
+    def on_train_end(self, trainer) -> None:
+        self._close_bar()  # an epoch interrupted by Ctrl-C
+
+    def _close_bar(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-        if not trainer.verbose:
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+def _interactive(stream) -> bool:
+    """A person watches ``stream``: a terminal, or stdout in Jupyter."""
+    return _isatty(stream) or (stream is sys.stdout and in_notebook())
+
+
+class StopOnDivergence(Callback):
+    """Stop training with :class:`~tinyprop.train.TrainingDiverged` when the loss diverges,
+    like Keras' ``TerminateOnNaN`` but also for a loss that stays finite: after an epoch
+    whose ``monitor`` (``train_loss``, else the epoch's running ``train_batch_loss``) is
+    NaN or infinite, or more than ``factor`` times the loss at the start of training (the
+    mean loss of the run's first batch, taken before any update).
+
+    Put it before :class:`Checkpoint` in ``callbacks``: it raises from ``on_epoch_end``, so
+    the callbacks after it do not see the diverged epoch and the last checkpoint written is
+    the last good one. (A NaN or infinite batch loss is caught by the Trainer itself.)
+
+    >>> from types import SimpleNamespace
+    >>> stop = StopOnDivergence(factor=1000)
+    >>> trainer = SimpleNamespace(epoch=0, engine=None)  # stands in for the Trainer
+    >>> stop.on_batch_end(trainer, 0, 2.3)            # the loss at the start
+    >>> stop.on_epoch_end(trainer, 0, {"train_loss": 1.1})
+    >>> stop.on_epoch_end(trainer, 1, {"train_loss": 2.1e30})
+    Traceback (most recent call last):
+    ...
+    tinyprop.train.loop.TrainingDiverged: training diverged at epoch 2: train_loss 2.1e+30 is
+    more than 1000 times its start (2.3); lower the learning rate (e.g. divide it by 10)
+    """
+
+    def __init__(self, factor: float = 1e3, monitor: str = "train_loss") -> None:
+        self.factor = check_scalar(factor, "factor", float, low=1.0, closed="right",
+                                   fix="pass e.g. factor=1e3")
+        self.monitor = monitor
+        self.start = None  # the mean loss of the run's first batch
+
+    def on_batch_end(self, trainer, batch: int, loss: float) -> None:
+        if self.start is None and trainer.epoch == 0 and batch == 0 and math.isfinite(loss):
+            self.start = float(loss)
+
+    def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
+        key = self.monitor if self.monitor in logs else "train_batch_loss"
+        value = float(logs[key])
+        if self.start is None and math.isfinite(value):
+            self.start = value  # a run resumed from a checkpoint without this callback
+        if math.isfinite(value) and not (self.start and self.start > 0
+                                         and value > self.factor * self.start):
             return
-        cols = [k for k in ("train_loss", "train_accuracy", "val_loss", "val_accuracy",
-                            "test_loss", "test_accuracy") if k in logs]
-        if not self.header_done:
-            print("epoch  " + "  ".join(f"{c:>14}" for c in cols) + "      time",
-                  file=self.stream)
-            self.header_done = True
-        print(f"{epoch + 1:5d}  " + "  ".join(f"{logs[c]:14.4f}" for c in cols)
-              + f"  {logs['epoch_time_s']:7.2f}s", file=self.stream, flush=True)
+        from .loop import TrainingDiverged, _current_lr
+
+        what = (f"{key} became {value}" if not math.isfinite(value) else
+                f"{key} {value:.4g} is more than {self.factor:g} times its start "
+                f"({self.start:.4g})")
+        lr = logs.get("lr")  # the rate this epoch trained with
+        if lr is None and trainer.engine is not None:
+            lr = _current_lr(trainer.engine)
+        hint = (f"lower the learning rate (this epoch trained with {lr:g}; try {lr / 10:g})"
+                if lr else "lower the learning rate (e.g. divide it by 10)")
+        err = TrainingDiverged(f"training diverged at epoch {epoch + 1}: {what}; {hint}")
+        err.loss, err.epoch = value, epoch + 1
+        raise err
+
+    def state_dict(self) -> dict:
+        return {"start": self.start}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict` (checked first; nothing changes on an error)."""
+        start = state.get("start") if isinstance(state, dict) else False
+        if start is not None and (isinstance(start, (bool, np.bool_))
+                                  or not isinstance(start, numbers.Real)):
+            raise CheckpointError("StopOnDivergence state must be {'start': a number or None}, "
+                                  f"got {_describe(state)}; pass state_dict()'s dict")
+        self.start = None if start is None else float(start)
 
 
 class EarlyStopping(Callback):

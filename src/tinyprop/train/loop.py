@@ -3,7 +3,9 @@
 Per epoch: minibatches (forward, loss, backward, step), then loss and accuracy on the
 training set and on the validation/test sets; the epoch's logs go to the history and
 to the callbacks. Ctrl-C stops after the current batch (``trainer.interrupted``); a NaN
-or infinite loss stops with :class:`TrainingDiverged`, naming the epoch and batch.
+or infinite loss stops with :class:`TrainingDiverged`, naming the epoch and batch. With
+``verbose=True`` (the default) and no :class:`~tinyprop.train.ProgressBar` among the
+callbacks, the Trainer adds one: a line per epoch on stdout, as Keras' ``fit`` prints.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ import numpy as np
 from .._validate import check_choice, check_int, type_error
 from ..backend import default_generator
 from ..errors import CheckpointError, NumericalError
-from .callbacks import Callback
+from .callbacks import Callback, ProgressBar
 from .engines import evaluate
 
 
 class TrainingDiverged(NumericalError):
-    """The loss became NaN or infinite during training (a ``FloatingPointError``); when the
-    Trainer raises it, ``loss`` is the batch's mean loss.
+    """Training diverged (a ``FloatingPointError`` and a
+    :class:`~tinyprop.errors.NumericalError`): the Trainer raises it when a batch loss is
+    NaN or infinite, :class:`~tinyprop.train.StopOnDivergence` when an epoch's loss is, or
+    has grown far above its start. ``loss`` is the offending loss and ``epoch`` the epoch
+    (counted from 1).
 
     >>> try:
     ...     raise TrainingDiverged("the loss became nan at epoch 1, batch 3")
@@ -76,6 +81,11 @@ class Trainer:
     ``ReduceLROnPlateau`` gets the epoch's ``scheduler_monitor`` value (``train_loss``
     when the logs lack it).
 
+    ``verbose=True`` (the default) reports each epoch as Keras' ``fit(verbose=1)`` does:
+    without a :class:`~tinyprop.train.ProgressBar` in ``callbacks`` the Trainer appends
+    ``ProgressBar()`` (a table row per epoch on stdout; a live bar on a terminal or in
+    Jupyter). ``verbose=False`` prints nothing.
+
     >>> import tinyprop as tp
     >>> from tinyprop import nn, optim
     >>> from tinyprop.data import DataLoader, make_circles
@@ -106,6 +116,8 @@ class Trainer:
         self.val_data, self.test_data = val_data, test_data
         self.train_eval_data = train_eval_data or (train_loader.X, train_loader.y)
         self.callbacks = list(callbacks)
+        if verbose and not any(isinstance(cb, ProgressBar) for cb in self.callbacks):
+            self.callbacks.append(ProgressBar())  # report like Keras' fit(verbose=1)
         self.scheduler = scheduler
         self.scheduler_interval = scheduler_interval
         self.scheduler_monitor = scheduler_monitor
@@ -209,7 +221,7 @@ class Trainer:
                     f"{batch + 1}; lower the learning rate (e.g. divide it by 10) or check "
                     "the data for extreme values"
                 )
-                err.loss = batch_loss / len(yb)
+                err.loss, err.epoch = batch_loss / len(yb), epoch + 1
                 raise err
             loss_sum += batch_loss
             correct += batch_correct
