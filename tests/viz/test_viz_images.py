@@ -47,11 +47,17 @@ def test_plot_samples_flat_8x8_and_mistakes(tmp_path):
     axes = image_axes(fig)
     assert len(axes) == 9
     assert axes[0].images[0].get_array().shape == (8, 8)
-    assert axes[1].get_title() == "1/8"
+    # mistakes first (samples 1 and 5), then the correct ones in data order
+    assert [ax.get_title() for ax in axes[:3]] == [
+        "predicted 8, true 1", "predicted 4, true 5", "correct: 0"
+    ]
     assert mcolors.to_rgba(axes[1].title.get_color()) == RED
-    assert mcolors.to_rgba(axes[0].title.get_color()) != RED
-    assert mcolors.to_rgba(axes[5].spines["left"].get_edgecolor()) == RED
+    assert mcolors.to_rgba(axes[2].title.get_color()) != RED
+    assert mcolors.to_rgba(axes[1].spines["left"].get_edgecolor()) == RED
+    np.testing.assert_allclose(axes[0].images[0].get_array(), images[1].reshape(8, 8))
     assert "2 of 9 shown wrong" in fig._suptitle.get_text()
+    fig = viz.plot_samples(images, y_true, y_pred, n=9, mistakes_first=False)
+    assert image_axes(fig)[1].get_title() == "predicted 8, true 1"
 
 
 def test_plot_samples_784_class_names_and_only_mistakes(tmp_path):
@@ -61,7 +67,9 @@ def test_plot_samples_784_class_names_and_only_mistakes(tmp_path):
         images, [0, 1, 2, 0, 1, 2], [0, 2, 2, 1, 1, 2], class_names=names, only_mistakes=True
     )
     axes = image_axes(fig)
-    assert [ax.get_title() for ax in axes] == ["one/two", "zero/one"]
+    assert [ax.get_title() for ax in axes] == [
+        "predicted two, true one", "predicted one, true zero"
+    ]
     assert axes[0].images[0].get_array().shape == (28, 28)
 
 

@@ -18,8 +18,11 @@ from ._mpl import check_path, finish, pyplot
 
 _BINARY_CMAP = "RdBu"
 
+#: Points per axis of the default grid (smooth edges even on the spiral).
+GRID_SIZE = 200
 
-def make_grid(X, n=200, margin=0.5):
+
+def make_grid(X, n=GRID_SIZE, margin=0.5):
     """A regular (n, n) grid covering the 2-D points ``X`` plus ``margin`` on each side.
 
     Returns ``(xx, yy, points)``: meshgrid arrays of shape (n, n) and the (n*n, 2)
@@ -164,6 +167,8 @@ def _draw_points(ax, X, y, k: int):
 def _prepare(X, y, grid):
     X = _check_X(X)
     y = as_labels(y, "y", n=X.shape[0])
+    if grid is None:  # the default picture: a fine GRID_SIZE x GRID_SIZE grid around X
+        grid = make_grid(X, n=GRID_SIZE)
     xx, yy = _check_grid(grid)
     return X.astype(np.float64, copy=False), y, xx, yy
 
@@ -178,15 +183,17 @@ def _n_classes(p: np.ndarray, y: np.ndarray) -> int:
     return k
 
 
-def plot_decision_boundary(probs, X, y, grid, path=None, title=None):
+def plot_decision_boundary(probs, X, y, grid=None, path=None, title=None):
     """Shade a 2-D classifier's prediction over a grid and scatter the data on top.
 
     ``probs``: class probabilities on the grid, shape (xx.size, n_classes), or
     (xx.size,) = P(class 1) for binary models; a callable ``f(points) -> probs`` is also
-    accepted and is called with the (xx.size, 2) grid points. ``X``: (N, 2) points;
-    ``y``: their labels (N,) or one-hot (N, K). ``grid``: ``(xx, yy)`` meshgrid arrays
-    or the tuple returned by :func:`make_grid`. Binary models show P(class 1) with the
-    0.5 contour; multi-class models show the predicted class.
+    accepted and is called once with all (xx.size, 2) grid points (vectorised). ``X``:
+    (N, 2) points; ``y``: their labels (N,) or one-hot (N, K). ``grid``: ``(xx, yy)``
+    meshgrid arrays or the tuple returned by :func:`make_grid`; ``None`` (the default)
+    builds ``make_grid(X)``, 200x200 points, and then ``probs`` must be a callable.
+    Binary models show P(class 1) with the 0.5 contour; multi-class models show the
+    predicted class.
     Returns the Figure; with ``path`` saves it (PNG) and closes it.
 
     >>> import os, tempfile

@@ -5,10 +5,15 @@ explicit queue (no recursion, so graphs thousands of ops deep work) and returns 
 :class:`Graph` holding Graphviz DOT text. ``Graph.render`` turns it into SVG/PNG/PDF
 with Graphviz's ``dot`` program; ``Graph.dot`` needs nothing installed.
 
-Picture: one record node per tensor (name, shape and dtype, optionally values and
-gradients) and one ellipse per op (``Mul``, ``Tanh``, ...), with edges
-input -> op -> output. Parameters (leaves that require grad) are blue, constants
-(no ``requires_grad``) grey and dashed, the tensor drawn from green.
+Picture (micrograd's ``draw_dot`` view): one record node per tensor (name, shape and
+dtype, optionally values and gradients) and one ellipse per op (``MatMul``, ``Add``,
+``Tanh``, ...), with edges input -> op -> output, laid out top-down by default so a
+deep graph fits a page. Parameters (leaves that require grad) are blue, constants (no
+``requires_grad``) grey and dashed, the tensor drawn from green.
+
+Intermediate tensors keep no ``.grad`` after ``backward`` unless asked; call
+:func:`retain_grads` on the output *before* ``backward`` to see every tensor's gradient.
+:func:`tinyprop.viz.graph_of_run` draws one batch through a (trained) run's model.
 """
 
 from __future__ import annotations
@@ -132,6 +137,7 @@ class Graph:
         self.n_tensors = n_tensors
         self.n_ops = n_ops
         self.total_nodes = total_nodes
+        self.loss: float | None = None  # set by graph_of_run: the drawn batch's loss
 
     @property
     def truncated(self) -> bool:
@@ -259,7 +265,8 @@ def draw_graph(
     show_grads=False,
     max_nodes=500,
     names=None,
-    rankdir="LR",
+    rankdir="TB",
+    size=None,
 ) -> Graph:
     """Draw the computation graph that produced ``tensor`` (see the module docstring).
 
@@ -267,7 +274,11 @@ def draw_graph(
     (in full for tensors of at most 6 elements, else mean/min/max). ``max_nodes``:
     tensors plus ops drawn; past it the picture keeps the part nearest ``tensor`` and
     says so. ``names``: ``{tensor or id(tensor): "w1"}`` or ``{"w1": tensor}`` (such
-    as ``dict(model.named_parameters())``). ``rankdir``: "LR" (left to right) or "TB".
+    as ``dict(model.named_parameters())``). ``rankdir``: "TB" (top-down, the default:
+    fits a page) or "LR" (left to right); "BT" and "RL" also work. For gradients of
+    intermediate tensors, call :func:`retain_grads` before ``backward``. ``size``:
+    ``(width, height)`` in inches; a larger drawing is scaled down to fit (``(7.5, 10)``
+    fits a printed page).
 
     >>> import tinyprop as tp
     >>> w = tp.tensor([1.0, 2.0], requires_grad=True)
@@ -288,7 +299,7 @@ def draw_graph(
     hidden = _hidden_inputs(tensors, ops)
     lines = [
         "digraph tinyprop {",
-        f"  graph [rankdir={rankdir}, fontname=Helvetica, fontsize=11];",
+        f"  graph [rankdir={rankdir}, fontname=Helvetica, fontsize=11{_size_attr(size)}];",
         "  node [shape=record, fontname=Helvetica, fontsize=10, height=0.3];",
         "  edge [arrowsize=0.7];",
     ]
@@ -301,6 +312,19 @@ def draw_graph(
     lines.append("}")
     text = "\n".join(lines) + "\n"
     return Graph(text, n_tensors=len(tensors), n_ops=len(ops), total_nodes=total)
+
+
+def _size_attr(size) -> str:
+    """``, size="W,H"`` for the graph attributes (empty for None)."""
+    if size is None:
+        return ""
+    try:
+        w, h = (float(v) for v in size)
+    except (TypeError, ValueError):
+        raise TypeError(f"size must be (width, height) in inches, got {size!r}") from None
+    if not (w > 0 and h > 0):
+        raise ValueError(f"size must be positive inches, got {size!r}")
+    return f', size="{w:g},{h:g}"'
 
 
 def _hidden_inputs(tensors, ops) -> set[int]:
@@ -322,7 +346,9 @@ def _tensor_fields(t, labels, show_values, show_grads, inputs_hidden) -> list[st
     fields.append(escape_record(f"{shape} {t._data.dtype}"))
     if show_values:
         fields.append(escape_record("data " + _fmt_array(t._data)))
-    if show_grads:
+    if show_grads and not t.requires_grad:
+        fields.append(escape_record("constant (no grad)"))
+    elif show_grads:
         g = t.grad
         g = None if g is None else (g._data if isinstance(g, Tensor) else g)
         fields.append(escape_record("grad " + ("None" if g is None else _fmt_array(g))))
@@ -344,9 +370,8 @@ def _tensor_style(i, t) -> str:
 
 def _tensor_node_line(i, t, fields, rankdir) -> str:
     """The DOT line for tensor node ``t{i}``."""
+    # Braces: fields stacked top to bottom in TB/BT (narrow nodes), side by side in LR/RL.
     label = "{" + " | ".join(fields) + "}"
-    if rankdir in ("TB", "BT"):
-        label = " | ".join(fields)
     return f'  t{i} [label="{label}", {_tensor_style(i, t)}];'
 
 

@@ -55,19 +55,26 @@ def plot_samples(
     image_shape=None,
     only_mistakes=False,
     title=None,
+    mistakes_first=True,
 ):
-    """A grid of the first ``n`` images titled "true/pred"; mistakes are drawn in red.
+    """A grid of ``n`` labelled images, mistakes first, each titled in words.
 
-    ``images``: (N, H, W), (N, H, W, C) or flattened (N, D) with a square D (64 -> 8x8,
-    784 -> 28x28) unless ``image_shape=(H, W)`` is given. ``y_true``/``y_pred``: labels
-    (N,) or one-hot/scores (N, K). ``only_mistakes=True`` shows the first ``n``
-    misclassified images instead. Returns the Figure; with ``path`` saves and closes it.
+    With ``y_pred``, misclassified images come first (``mistakes_first=True``, in data
+    order), each titled "predicted X, true Y" in red with a red frame; the rest of the
+    ``n`` panels are correct ones titled "correct: X". ``class_names`` (one str per
+    class, e.g. a dataset's ``classes``) replace the numbers. ``only_mistakes=True``
+    shows mistakes only; ``mistakes_first=False`` keeps data order. Without ``y_pred``
+    each title is the true label. ``images``: (N, H, W), (N, H, W, C) or flattened
+    (N, D) with a square D (64 -> 8x8, 784 -> 28x28) unless ``image_shape=(H, W)`` is
+    given; pass the whole test set to find its mistakes. ``y_true``/``y_pred``: labels
+    (N,) or one-hot/scores (N, K). Returns the Figure; with ``path`` saves and closes it.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "samples.png")
-    >>> fig = plot_samples(np.eye(4).reshape(4, 2, 2), [0, 1, 2, 3], [0, 1, 2, 0], path=path)
-    >>> os.path.exists(path), [t.get_text() for t in fig.texts]
-    (True, ['true/pred (1 of 4 shown wrong, in red)'])
+    >>> fig = plot_samples(np.eye(4).reshape(4, 2, 2), [0, 1, 2, 3], [0, 1, 2, 0], path=path,
+    ...                    class_names=["cat", "dog", "cow", "owl"])
+    >>> [ax.get_title() for ax in fig.axes][:2], [t.get_text() for t in fig.texts]
+    (['predicted cat, true owl', 'correct: cat'], ['1 of 4 shown wrong (mistakes first, in red)'])
     """
     if path is not None:
         check_path(path)
@@ -77,17 +84,15 @@ def plot_samples(
     p = None if y_pred is None else as_labels(y_pred, "y_pred", n=len(imgs))
     if class_names is not None:
         class_names = [str(c) for c in class_names]
-    idx = np.arange(len(imgs))
-    if only_mistakes:
-        if p is None:
-            raise ValueError("only_mistakes=True needs y_pred; pass the predicted labels")
-        idx = idx[t != p]
-    idx = idx[:n]
+    idx = _sample_order(t, p, only_mistakes, mistakes_first)[:n]
     plt = pyplot()
     if len(idx) == 0:
         return _empty_samples_figure(plt, only_mistakes and len(imgs), path)
     rows, cols = grid_layout(len(idx))
-    fig, axes = plt.subplots(rows, cols, figsize=(1.5 * cols, 1.7 * rows), squeeze=False)
+    wide = p is not None and (class_names is not None or t.max() >= 10)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=((2.2 if wide else 1.7) * cols, 1.9 * rows), squeeze=False
+    )
     lo, hi = float(imgs[idx].min()), float(imgs[idx].max())
     for ax in axes.flat[len(idx) :]:
         ax.axis("off")
@@ -100,6 +105,21 @@ def plot_samples(
     return finish(fig, path)
 
 
+def _sample_order(t, p, only_mistakes: bool, mistakes_first: bool) -> np.ndarray:
+    """Indices to show: mistakes (data order) before correct ones, or data order."""
+    idx = np.arange(len(t))
+    if p is None:
+        if only_mistakes:
+            raise ValueError("only_mistakes=True needs y_pred; pass the predicted labels")
+        return idx
+    wrong = t != p
+    if only_mistakes:
+        return idx[wrong]
+    if mistakes_first:
+        return np.concatenate([idx[wrong], idx[~wrong]])
+    return idx
+
+
 def _empty_samples_figure(plt, no_mistakes, path):
     """A small figure saying there is nothing to show."""
     fig, ax = plt.subplots(figsize=(4, 1.5))
@@ -110,15 +130,17 @@ def _empty_samples_figure(plt, no_mistakes, path):
 
 
 def _title_sample(ax, true: int, pred, class_names) -> None:
-    """Title one sample "true/pred"; a mistake gets a red bold title and red frame."""
-    text = _label_text(true, class_names)
-    wrong = False
-    if pred is not None:
-        text += "/" + _label_text(pred, class_names)
-        wrong = bool(true != pred)
+    """Title one sample; a mistake reads "predicted X, true Y", red, with a red frame."""
+    wrong = pred is not None and true != pred
+    if pred is None:
+        text = _label_text(true, class_names)
+    elif wrong:
+        text = f"predicted {_label_text(pred, class_names)}, true {_label_text(true, class_names)}"
+    else:
+        text = f"correct: {_label_text(true, class_names)}"
     ax.set_title(
         text,
-        fontsize=9,
+        fontsize=7 if len(text) > 24 else 8,
         color=_MISTAKE if wrong else "black",
         fontweight="bold" if wrong else "normal",
     )
@@ -129,12 +151,11 @@ def _title_sample(ax, true: int, pred, class_names) -> None:
 
 
 def _samples_heading(t, p, idx) -> str:
-    """The figure heading: what the titles mean and how many shown are wrong."""
-    head = "true/pred" if p is not None else "true label"
-    if p is not None:
-        n_wrong = int((t[idx] != p[idx]).sum())
-        head += f" ({n_wrong} of {len(idx)} shown wrong, in red)"
-    return head
+    """The figure heading: how many shown are wrong."""
+    if p is None:
+        return "true labels"
+    n_wrong = int((t[idx] != p[idx]).sum())
+    return f"{n_wrong} of {len(idx)} shown wrong (mistakes first, in red)"
 
 
 def plot_first_layer_weights(weight, image_shape=None, n=None, path=None, title=None):
@@ -144,7 +165,8 @@ def plot_first_layer_weights(weight, image_shape=None, n=None, path=None, title=
     layout; pass ``W.T`` for an (in, out) matrix). Each row is reshaped to
     ``image_shape`` (inferred when ``in`` is a square: 64 -> 8x8, 784 -> 28x28).
     ``n``: how many units to show (default: all). Each image uses a diverging colour
-    map centred on 0 (red positive, blue negative).
+    map centred on 0 (red positive, blue negative), one scale shared by all units, read
+    off the colour bar at the right (``fig.axes[-1]``).
     Returns the Figure; with ``path`` saves it (PNG) and closes it.
 
     >>> import os, tempfile
@@ -172,17 +194,21 @@ def plot_first_layer_weights(weight, image_shape=None, n=None, path=None, title=
     rows, cols = grid_layout(n)
     plt = pyplot()
     fig, axes = plt.subplots(
-        rows, cols, figsize=(1.2 * cols + 0.5, 1.2 * rows + 0.6), squeeze=False
+        rows, cols, figsize=(1.2 * cols + 1.3, 1.2 * rows + 0.6), squeeze=False
     )
     for ax in axes.flat[n:]:
         ax.axis("off")
+    vmax = float(np.abs(w[:n]).max()) or 1.0  # one scale for all units: one colour bar
+    image = None
     for u, ax in enumerate(axes.flat[:n]):
-        img = w[u].reshape(shape)
-        vmax = float(np.abs(img).max()) or 1.0
-        _show(ax, img, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+        _show(ax, w[u].reshape(shape), cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+        image = ax.images[-1] if ax.images else image
         if n <= 64:
             ax.set_title(f"unit {u}", fontsize=7)
     head = f"first-layer weights ({n} of {w.shape[0]} units, {shape[0]}x{shape[1]})"
     fig.suptitle(f"{title}: {head}" if title else head, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.88, 1))
+    cax = fig.add_axes((0.9, 0.15, 0.025, 0.7))
+    cbar = fig.colorbar(image, cax=cax)
+    cbar.set_label("weight (red +, blue -)")
     return finish(fig, path)

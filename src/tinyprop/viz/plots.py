@@ -62,7 +62,8 @@ def plot_curves(history, path=None, title=None):
     plotted, others ignored, and a key missing (or None) in some epochs leaves a gap
     in that line only. The x axis is ``epoch`` when present, else 1, 2, ... A dict of
     per-epoch lists is accepted too. Without any accuracy key only the loss panel is
-    drawn. Returns the Figure; with ``path`` saves it (PNG) and closes it.
+    drawn. Epoch ticks are whole numbers. Returns the Figure; with ``path`` saves it
+    (PNG) and closes it.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "curves.png")
@@ -130,6 +131,9 @@ def _draw_metric_panel(ax, kind: str, splits) -> None:
             markersize=3,
             label=split,
         )
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     ax.set_xlabel("epoch")
     ax.set_ylabel(kind)
     ax.set_title(kind)
@@ -226,11 +230,12 @@ def _set_class_ticks(ax, names, k: int) -> None:
     """Class-name ticks on both axes (every few classes when there are over 30)."""
     ticks = np.arange(k)
     step = max(1, math.ceil(k / 30))
+    slanted = k > 10 or max(len(n) for n in names) > 3  # class names such as "Ankle boot"
     ax.set_xticks(
         ticks[::step],
         names[::step],
-        rotation=45 if k > 10 else 0,
-        ha="right" if k > 10 else "center",
+        rotation=45 if slanted else 0,
+        ha="right" if slanted else "center",
     )
     ax.set_yticks(ticks[::step], names[::step])
     ax.set_xlabel("predicted")
