@@ -94,7 +94,7 @@ def test_missing_files_message(tmp_path: Path, monkeypatch) -> None:
     for place in candidate_dirs("mnist"):
         assert str(place) in msg
     assert "missing train-labels-idx1-ubyte[.gz]" in msg
-    assert "download_mnist" in msg and "TINYPROP_DATA" in msg
+    assert "tinyprop download mnist" in msg and "TINYPROP_DATA" in msg
     with pytest.raises(FileNotFoundError, match="apt-get install dataset-fashion-mnist"):
         load_fashion_mnist(tmp_path / "nowhere")
 

@@ -15,7 +15,7 @@ def test_available_datasets(tmp_path: Path, mnist_writer) -> None:
     assert list(info) == list(DATASETS)
     assert info["circles"].available and info["circles"].location == "generated (NumPy)"
     assert info["digits"].available and "digits.csv.gz" in info["digits"].location
-    assert not info["mnist"].available and "download_mnist" in info["mnist"].hint
+    assert not info["mnist"].available and "tinyprop download mnist" in info["mnist"].hint
     mnist_writer(tmp_path / "mnist", n_train=11, n_test=2)
     found = available_datasets(tmp_path)["mnist"]
     assert found.available and found.location == str(tmp_path / "mnist")

@@ -6,6 +6,7 @@ validation split; ``return_X_y=True`` gives the arrays as a tuple):
 - ``load_digits``: scikit-learn's 8x8 digits, scaled to [0, 1];
 - ``make_circles``, ``make_moons``, ``make_xor``, ``make_spiral``: seeded 2-D toy sets;
 - ``load_mnist``, ``load_fashion_mnist``: IDX files on disk, kept uint8 until batched;
+- ``download_dataset(name)`` (``download_mnist``): fetch those files where the loaders look;
 - ``load_dataset(name)`` / ``available_datasets()``: by name, for the command line.
 
 >>> from tinyprop.data import DataLoader, make_circles
@@ -15,7 +16,17 @@ validation split; ``return_X_y=True`` gives the arrays as a tuple):
 """
 
 from .digits import load_digits
-from .download import MNIST_MIRRORS, MNIST_SHA256, DownloadError, default_data_dir, download_mnist
+from .download import (
+    DOWNLOADABLE,
+    FASHION_MNIST_MIRRORS,
+    FASHION_MNIST_SHA256,
+    MNIST_MIRRORS,
+    MNIST_SHA256,
+    DownloadError,
+    default_data_dir,
+    download_dataset,
+    download_mnist,
+)
 from .idx import read_idx, write_idx
 from .loader import DataLoader
 from .mnist import (
@@ -32,6 +43,9 @@ from .toy import make_circles, make_moons, make_spiral, make_xor
 
 __all__ = [
     "DATASETS",
+    "DOWNLOADABLE",
+    "FASHION_MNIST_MIRRORS",
+    "FASHION_MNIST_SHA256",
     "FASHION_CLASSES",
     "MNIST_FILES",
     "MNIST_MIRRORS",
@@ -44,6 +58,7 @@ __all__ = [
     "available_datasets",
     "candidate_dirs",
     "default_data_dir",
+    "download_dataset",
     "download_mnist",
     "find_dataset_dir",
     "load_dataset",

@@ -1,4 +1,5 @@
-"""Download the four MNIST files, verified by SHA-256, written atomically."""
+"""Download the four files of MNIST or Fashion-MNIST, verified by SHA-256, written
+atomically (``download_dataset``, ``download_mnist``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-from .._validate import check_float
+from .._validate import check_bool, check_choice, check_float, type_error
 from ..errors import ConfigError, TinypropError
 
 MNIST_MIRRORS: tuple[str, ...] = (
@@ -38,8 +39,42 @@ MNIST_SHA256: dict[str, str] = {
 }
 """SHA-256 of the four original gzipped MNIST files."""
 
+FASHION_MNIST_MIRRORS: tuple[str, ...] = (
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+)
+"""Base URLs tried in order: Zalando's official mirror, then the files in its repository."""
+
+FASHION_MNIST_SHA256: dict[str, str] = {
+    "train-images-idx3-ubyte.gz": (
+        "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"
+    ),
+    "train-labels-idx1-ubyte.gz": (
+        "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"
+    ),
+    "t10k-images-idx3-ubyte.gz": (
+        "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"
+    ),
+    "t10k-labels-idx1-ubyte.gz": (
+        "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"
+    ),
+}
+"""SHA-256 of Zalando's four gzipped Fashion-MNIST files (26,421,880, 29,515, 4,422,102
+and 5,148 bytes). Debian's ``dataset-fashion-mnist`` ships the same compressed data with
+a gzip header stripped of the file name and time, so its ``.gz`` files have other
+checksums; restoring that header to each of them gives exactly these."""
+
+_SOURCES: dict[str, tuple[tuple[str, ...], dict[str, str], str]] = {
+    "mnist": (MNIST_MIRRORS, MNIST_SHA256, "load_mnist"),
+    "fashion-mnist": (FASHION_MNIST_MIRRORS, FASHION_MNIST_SHA256, "load_fashion_mnist"),
+}
+
+DOWNLOADABLE: tuple[str, ...] = tuple(_SOURCES)
+"""The dataset names ``download_dataset`` accepts."""
+
 MAX_DOWNLOAD_BYTES = 64 << 20
-"""A download is cut off past this size (the largest MNIST file is about 9.5 MiB)."""
+"""A download is cut off past this size (the largest file, Fashion-MNIST's training
+images, is about 25 MiB)."""
 
 DEFAULT_DEADLINE = 300.0
 """Seconds one file may take from one mirror, all told (connection, headers, body)."""
@@ -122,7 +157,7 @@ class _Deadline:
             raise TimeoutError(
                 f"gave up after the overall deadline of {self.seconds:g} s per file "
                 f"({self.received:,} bytes received); the server is too slow: try another "
-                "mirror, or pass a larger deadline= (download_mnist(deadline=...))"
+                "mirror, or pass a larger deadline= (seconds per file)"
             )
 
     def cancel(self) -> None:
@@ -160,7 +195,7 @@ def _fetch(url: str, out: BinaryIO, timeout: float, deadline: float,
                 watch.check()
                 watch.received += len(block)
                 if watch.received > max_bytes:
-                    raise OSError(f"response larger than {max_bytes:,} bytes; not an MNIST file")
+                    raise OSError(f"response larger than {max_bytes:,} bytes; not a dataset file")
                 h.update(block)
                 out.write(block)
         watch.check()  # a read that the deadline ended looks like the end of the body
@@ -172,9 +207,9 @@ def _fetch(url: str, out: BinaryIO, timeout: float, deadline: float,
     return h.hexdigest()
 
 
-def _check_mirrors(mirrors: Iterable[str] | None) -> list[str]:
+def _check_mirrors(mirrors: Iterable[str] | None, default: Iterable[str]) -> list[str]:
     if mirrors is None:
-        return list(MNIST_MIRRORS)
+        return list(default)
     if isinstance(mirrors, str):
         mirrors = [mirrors]
     out = []
@@ -215,37 +250,77 @@ def download_mnist(
     >>> load_mnist(download_mnist())  # doctest: +SKIP
     """
     root = Path(root).expanduser() if root is not None else default_data_dir("mnist")
-    bases = _check_mirrors(mirrors)
+    return _download("mnist", root, mirrors, (timeout, deadline), force, checksums)
+
+
+def download_dataset(
+    name: str,
+    root: str | os.PathLike | None = None,
+    *,
+    mirrors: Iterable[str] | None = None,
+    timeout: float = 30.0,
+    deadline: float = DEFAULT_DEADLINE,
+    force: bool = False,
+    checksums: Mapping[str, str] | None = None,
+) -> Path:
+    """Download the four ``.gz`` files of ``name`` (``"mnist"`` or ``"fashion-mnist"``;
+    ``_`` works for ``-``, case is ignored) to where the loaders look; return the directory.
+
+    The files go to ``root/<name>`` (``root`` as in ``load_dataset(name, data_dir=root)``
+    and ``--data-dir``), by default ``$TINYPROP_DATA/<name>``, else
+    ``~/.cache/tinyprop/<name>``. ``mirrors`` defaults to ``MNIST_MIRRORS`` or
+    ``FASHION_MNIST_MIRRORS``, ``checksums`` to ``MNIST_SHA256`` or
+    ``FASHION_MNIST_SHA256``; ``timeout``, ``deadline`` and ``force`` are as in
+    :func:`download_mnist`, and so are the atomic writes and the ``DownloadError``.
+
+    >>> load_fashion_mnist(download_dataset("fashion-mnist"))  # doctest: +SKIP
+    """
+    if not isinstance(name, str):
+        raise type_error("name", "a dataset name (str)", name,
+                         f"pass one of {', '.join(DOWNLOADABLE)}")
+    key = name.strip().lower().replace("_", "-")
+    check_choice(key, "name", DOWNLOADABLE, fix=f"pass one of {', '.join(DOWNLOADABLE)}")
+    directory = (Path(root).expanduser() / key) if root is not None else default_data_dir(key)
+    return _download(key, directory, mirrors, (timeout, deadline), force, checksums)
+
+
+def _download(name: str, root: Path, mirrors, limits: tuple, force: bool, checksums) -> Path:
+    """Fetch the files of dataset ``name`` into ``root``; see ``download_dataset``."""
+    default_mirrors, default_sums, _ = _SOURCES[name]
+    bases = _check_mirrors(mirrors, default_mirrors)
+    timeout, deadline = limits
     timeout = check_float(timeout, "timeout", low=0, closed="neither", fix="pass e.g. timeout=30")
     deadline = check_float(deadline, "deadline", low=0, closed="neither",
                            fix="pass e.g. deadline=300 (seconds per file)")
-    sums = dict(MNIST_SHA256 if checksums is None else checksums)
-    if set(sums) != set(MNIST_SHA256):
+    force = check_bool(force, "force")
+    sums = dict(default_sums if checksums is None else checksums)
+    if set(sums) != set(default_sums):
         raise ConfigError(
-            f"checksums must have exactly the keys {sorted(MNIST_SHA256)}, got {sorted(sums)}"
+            f"checksums must have exactly the keys {sorted(default_sums)}, got {sorted(sums)}"
         )
     root.mkdir(parents=True, exist_ok=True)
-    for name, expected in sums.items():
-        dest = root / name
+    for file, expected in sums.items():
+        dest = root / file
         if not force and dest.is_file() and _sha256_file(dest) == expected:
             continue
-        _download_file(name, expected, bases, root, (timeout, deadline), sums)
+        _download_file(name, file, expected, bases, root, (timeout, deadline))
     return root
 
 
-def _download_file(name, expected, bases, root: Path, limits: tuple, sums) -> None:
+def _download_file(dataset: str, name, expected, bases, root: Path, limits: tuple) -> None:
     """Fetch ``name`` from the first mirror that serves it intact, else DownloadError."""
     errors: list[str] = []
     for base in bases:
         if _try_mirror(base + name, name, expected, root, limits, errors):
             return
     tried = "\n".join(f"  {e}" for e in errors)
+    label = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}[dataset]
     raise DownloadError(
         f"could not download {name}; tried:\n{tried}\n"
-        f"Fix: check the internet connection, or download the four MNIST files "
-        f"({', '.join(sums)}) by hand and put them in {root} "
-        "(or in $TINYPROP_DATA/mnist, or ~/.cache/tinyprop/mnist), then call "
-        f"load_mnist({str(root)!r})"
+        f"Fix: check the internet connection, or download the four {label} files "
+        f"({', '.join(_SOURCES[dataset][1])}) by hand and put them in {root} "
+        f"(or in $TINYPROP_DATA/{dataset}, or ~/.cache/tinyprop/{dataset}), then call "
+        f"{_SOURCES[dataset][2]}({str(root)!r})"
     )
 
 

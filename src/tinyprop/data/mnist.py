@@ -125,12 +125,12 @@ def _not_found(name: str, root) -> FileNotFoundError:
     looked = "\n".join(f"  {d}: {why}" for d, why in reasons)
     if name == "fashion-mnist":
         how = (
-            "install Debian's package (`apt-get install dataset-fashion-mnist`, files land in "
-            f"{DEBIAN_FASHION_MNIST}), or download the four files from "
-            "https://github.com/zalandoresearch/fashion-mnist"
+            "run `tinyprop download fashion-mnist` (needs internet), or install Debian's "
+            f"package (`apt-get install dataset-fashion-mnist`, files land in "
+            f"{DEBIAN_FASHION_MNIST})"
         )
     else:
-        how = "run `tinyprop.data.download_mnist()` (needs internet)"
+        how = "run `tinyprop download mnist` (needs internet)"
     # The first line stands alone (the CLI prints only it): what was expected, what was
     # found, and how to fix it; the lines after it detail every directory searched.
     summary = "; ".join(

@@ -75,11 +75,9 @@ def _info(name: str, data_dir) -> DatasetInfo:
         if found is not None:
             return DatasetInfo(name, True, str(found), desc)
         hint = (
-            "apt-get install dataset-fashion-mnist, or put the four IDX files in "
-            "~/.cache/tinyprop/fashion-mnist"
+            "tinyprop download fashion-mnist, or apt-get install dataset-fashion-mnist"
             if name == "fashion-mnist"
-            else "tinyprop.data.download_mnist(), or put the four IDX files in "
-            "~/.cache/tinyprop/mnist"
+            else "tinyprop download mnist, or put the four IDX files in ~/.cache/tinyprop/mnist"
         )
         return DatasetInfo(name, False, None, desc, hint)
     return DatasetInfo(name, True, "generated (NumPy)", desc)
