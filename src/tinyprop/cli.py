@@ -25,8 +25,10 @@ from .errors import ConfigError, TinypropError
 COMMANDS = {
     "train": "train a model and write a run directory",
     "evaluate": "evaluate a trained run on its (or another) dataset",
-    "predict": "predict classes for a .npy array or PNG images",
+    "predict": "predict classes for .npy arrays or images",
     "datasets": "list datasets and where they were found",
+    "download": "download MNIST or Fashion-MNIST to where the loaders look",
+    "runs": "list runs as a table, or overlay their curves (runs compare A B ...)",
     "gradcheck": "check every op, layer and manual layer against finite differences",
     "graph": "draw the computational graph of one training step (DOT, SVG or PNG)",
 }
@@ -100,6 +102,7 @@ def _preset_help(key: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .data.download import DOWNLOADABLE
     from .train.config import (
         ACTIVATIONS,
         DATASETS,
@@ -154,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write boundary.gif for 2-D data")
     t.add_argument("--detect-anomaly", action="store_true", default=None,
                    help="stop at the first NaN or inf, naming the op and its line (slower)")
+    t.add_argument("--tensorboard", metavar="DIR", help="also log scalars and histograms for "
+                   "TensorBoard into DIR (needs tinyprop[tracking]; default: off)")
+    t.add_argument("--csv", metavar="FILE", help="also log one CSV row per epoch to FILE "
+                   "(default: off)")
     t.add_argument("--config", help="TOML file with the same keys")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
     _common(t)
@@ -171,8 +178,35 @@ def build_parser() -> argparse.ArgumentParser:
         "tinyprop predict runs/fm shoe.png", "tinyprop predict runs/digits rows.npy --json"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     pr.add_argument("run_dir", help="a run directory written by `tinyprop train`")
-    pr.add_argument("inputs", nargs="+", help=".npy array or PNG image(s)")
+    pr.add_argument("inputs", nargs="+", help=".npy arrays or images (PNG, JPEG, ... any "
+                    "format Pillow reads)")
+    pr.add_argument("--invert", action="store_true", default=None,
+                    help="flip dark-on-light inputs (a drawing on paper; default: warn)")
+    pr.add_argument("--scale", action="store_true", default=None,
+                    help="divide .npy values by 255 (0-255 pixels; uint8 is scaled anyway)")
+    pr.add_argument("--top-k", type=int, default=3, metavar="K",
+                    help="show the K most likely classes (default: 3)")
     _common(pr)
+
+    dl = sub.add_parser("download", help=COMMANDS["download"], epilog=_examples(
+        "tinyprop download fashion-mnist", "tinyprop download mnist --root data/"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    dl.add_argument("name", choices=DOWNLOADABLE, help="the dataset")
+    dl.add_argument("--root", help="download into ROOT/NAME (default: $TINYPROP_DATA/NAME, "
+                    "else ~/.cache/tinyprop/NAME, where the loaders look)")
+    dl.add_argument("--force", action="store_true", help="download again even if present")
+    _common(dl)
+
+    r = sub.add_parser("runs", help=COMMANDS["runs"], epilog=_examples(
+        "tinyprop runs                      the runs under ./runs, one line each",
+        "tinyprop runs experiments/",
+        "tinyprop runs compare runs/a runs/b --out compare.png"),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("paths", nargs="*", metavar="DIR",
+                   help="a folder of runs (default: runs), or `compare RUN RUN ...`")
+    r.add_argument("--out", default="compare.png",
+                   help="the figure `runs compare` writes (default: compare.png)")
+    _common(r)
 
     d = sub.add_parser("datasets", help=COMMANDS["datasets"])
     d.add_argument("--data-dir", help="also look in this directory")
@@ -182,8 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(g)
 
     gr = sub.add_parser("graph", help=COMMANDS["graph"], epilog=_examples(
-        "tinyprop graph --out step.svg", "tinyprop graph --data circles --grads --out g.png"),
+        "tinyprop graph --out step.svg", "tinyprop graph --data circles --out g.png",
+        "tinyprop graph runs/digits --out trained.svg"),
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    gr.add_argument("run_dir", nargs="?", help="a trained run directory (default: a fresh "
+                    "model built from the options below)")
     gr.add_argument("--data", choices=DATASETS, default="digits", help="(default: digits)")
     gr.add_argument("--data-dir", help="where MNIST-format files are")
     gr.add_argument("--model", choices=MODELS, default="mlp", help="(default: mlp)")
@@ -191,7 +228,6 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--activation", choices=ACTIVATIONS, help="(default: the preset's)")
     gr.add_argument("--batch-size", type=int, default=4, help="rows in the step (default: 4)")
     gr.add_argument("--values", action="store_true", help="show values of small tensors")
-    gr.add_argument("--grads", action="store_true", help="show gradients of small tensors")
     gr.add_argument("--out", default="graph.svg",
                     help="output file: .dot (text), .svg or .png (need Graphviz's dot)")
     _common(gr)
@@ -212,6 +248,7 @@ def _emit(args, obj, human: str) -> None:
 
 def cmd_train(args) -> int:
     from .train import TrainConfig, load_toml, resume_run, train_run
+    from .train._format import summary_text
 
     stream = sys.stderr if args.json else sys.stdout
     options = {}
@@ -220,7 +257,7 @@ def cmd_train(args) -> int:
     for key in ("data", "data_dir", "model", "hidden", "activation", "init", "init_std", "engine",
                 "optimizer", "lr", "momentum", "weight_decay", "schedule", "epochs",
                 "batch_size", "seed", "val_split", "early_stopping", "out", "plots",
-                "progress", "animate", "detect_anomaly"):
+                "progress", "animate", "detect_anomaly", "tensorboard", "csv"):
         value = getattr(args, key)
         if value is not None:
             options[key] = value
@@ -232,21 +269,8 @@ def cmd_train(args) -> int:
     else:
         cfg = TrainConfig.from_dict(options, source=args.config or "command line")
         summary = train_run(cfg, stream=stream)
-    human = _summary_text(summary)
-    _emit(args, summary, human)
+    _emit(args, summary, summary_text(summary))
     return 130 if summary["status"] == "interrupted" else 0
-
-
-def _summary_text(s: dict) -> str:
-    lines = [f"{s['data']} / {s['model']} ({s['engine']}): {s['status']} after "
-             f"{s['epochs']} epochs in {s['wall_time_s']:.1f}s "
-             f"({s['samples_per_s']:.0f} samples/s)"]
-    for split in ("train", "val", "test"):
-        if f"{split}_accuracy" in s:
-            lines.append(f"  {split:5s} loss {s[f'{split}_loss']:.4f}  accuracy "
-                         f"{100 * s[f'{split}_accuracy']:.2f} %")
-    lines.append(f"  run directory: {s['run_dir']}")
-    return "\n".join(lines)
 
 
 def cmd_evaluate(args) -> int:
@@ -266,19 +290,44 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from .predict import load_inputs
+    from .predict import format_predictions, predict_files
     from .train import load_run
-    from .train.run import _softmax
 
     run = load_run(args.run_dir)
-    X, names = load_inputs(args.inputs, run.data)
-    probs = _softmax(run.engine.predict_logits(X))
-    classes = run.data.classes
-    rows = [{"input": n, "class": int(p.argmax()), "label": str(classes[int(p.argmax())]),
-             "probability": float(p.max())} for n, p in zip(names, probs)]
-    human = "\n".join(f"{r['input']}: {r['label']} ({100 * r['probability']:.1f} %)"
-                      for r in rows)
-    _emit(args, {"predictions": rows}, human)
+    rows = predict_files(run, args.inputs, invert=args.invert, scale=args.scale,
+                         top_k=args.top_k)
+    _emit(args, {"predictions": rows}, format_predictions(rows))
+    return 0
+
+
+def cmd_download(args) -> int:
+    from .data import download_dataset
+
+    path = download_dataset(args.name, args.root, force=args.force)
+    _emit(args, {"dataset": args.name, "path": str(path)}, f"{args.name}: {path}")
+    return 0
+
+
+def cmd_runs(args) -> int:
+    import shutil
+
+    from .train.runs import compare_runs, format_runs, list_runs
+
+    if args.paths[:1] == ["compare"]:
+        runs = args.paths[1:]
+        if len(runs) < 1:
+            raise ConfigError("runs compare needs run directories, got none; e.g. "
+                              "tinyprop runs compare runs/a runs/b")
+        compare_runs(runs, args.out)
+        _emit(args, {"figure": args.out, "runs": runs},
+              f"wrote {args.out}: {len(runs)} run(s) overlaid")
+        return 0
+    if len(args.paths) > 1:
+        raise ConfigError(f"runs takes one folder, got {len(args.paths)}: {args.paths}; "
+                          "to overlay runs use `tinyprop runs compare A B ...`")
+    rows = list_runs(args.paths[0] if args.paths else "runs")
+    width = shutil.get_terminal_size((80, 24)).columns
+    _emit(args, {"runs": rows}, format_runs(rows, width=max(width, 40)))
     return 0
 
 
@@ -311,36 +360,44 @@ def cmd_gradcheck(args) -> int:
 def cmd_graph(args) -> int:
     from pathlib import Path
 
-    import numpy as np
-
     from . import viz
     from ._validate import check_choice
-    from .ops.loss import cross_entropy
-    from .tensor import Tensor
     from .train import Run, TrainConfig
     from .viz.graph import RENDER_FORMATS
 
     check_choice(Path(args.out).suffix.lower().lstrip("."), "the --out suffix", RENDER_FORMATS,
                  fix="name a .dot, .svg or .png file, e.g. --out graph.svg")
-    options = {k: getattr(args, k) for k in ("data", "data_dir", "model", "hidden",
-                                             "activation", "batch_size")
-               if getattr(args, k) is not None}
-    run = Run(TrainConfig(**options, plots=False, progress=False), verbose=False)
-    xb, yb = next(iter(run.loader))
-    loss = cross_entropy(run.model(Tensor._wrap(np.asarray(xb))), yb)
-    loss.backward(retain_graph=True)
-    graph = viz.draw_graph(loss, show_values=args.values, show_grads=args.grads,
-                           names=dict(run.model.named_parameters()))
+    if args.run_dir is not None:
+        run, what = args.run_dir, f"the trained run {args.run_dir}"
+    else:
+        options = {k: getattr(args, k) for k in ("data", "data_dir", "model", "hidden",
+                                                 "activation", "batch_size")
+                   if getattr(args, k) is not None}
+        run = Run(TrainConfig(**options, plots=False, progress=False), verbose=False)
+        what = f"{run.cfg.model} on {run.cfg.data}"
+    graph = viz.graph_of_run(run, batch_size=args.batch_size, show_values=args.values)
     path = graph.render(args.out)
     info = {"path": str(path), "tensors": graph.n_tensors, "ops": graph.n_ops,
-            "loss": float(loss.item())}
+            "loss": float(graph.loss)}
     _emit(args, info, f"wrote {path}: {graph.n_ops} ops, {graph.n_tensors} tensors "
-                      f"(one step of {run.cfg.model} on {run.cfg.data}, loss {info['loss']:.4f})")
+                      f"(one step of {what}, loss {info['loss']:.4f})")
     return 0
 
 
 HANDLERS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
-            "datasets": cmd_datasets, "gradcheck": cmd_gradcheck, "graph": cmd_graph}
+            "download": cmd_download, "runs": cmd_runs, "datasets": cmd_datasets,
+            "gradcheck": cmd_gradcheck,
+            "graph": cmd_graph}
+
+EXIT_DIVERGED = 3
+"""Exit code of a training run that diverged (its last good checkpoint is kept)."""
+
+
+def _diverged(e: BaseException) -> bool:
+    from .train.loop import TrainingDiverged
+
+    return isinstance(e, TrainingDiverged)
+
 
 USER_ERRORS = (TinypropError, OSError)
 """What the command reports as one line and exit 2: the library's error family (argparse's
@@ -409,7 +466,7 @@ def main(argv=None) -> int:
         if debug:
             raise
         print(f"tinyprop: error: {_one_line(e)}", file=sys.stderr)
-        return 2
+        return EXIT_DIVERGED if _diverged(e) else 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -350,15 +350,27 @@ def test_user_errors_with_debug_are_not_called_bugs(capsys):
 def test_divergence_names_epoch_and_batch(tmp_path, capsys):
     code, _, err = run_cli(["train", "--lr", "1e38", "--epochs", "2", "--no-progress",
                             "--no-plots", "--out", str(tmp_path / "d")], capsys)
-    assert code == 2 and "epoch 1" in err and "learning rate" in err
+    assert code == 3 and "epoch 1" in err and "learning rate" in err  # 3: diverged
 
 
 def test_graph_command_writes_dot(tmp_path, capsys):
     code, out, _ = run_cli(["graph", "--out", str(tmp_path / "g.dot"), "--json"], capsys)
     info = json.loads(out)
-    assert code == 0 and info["ops"] == 4  # linear, tanh, linear, cross-entropy
+    # one node per elementary op: matmuls, transposes, adds, tanh, the loss's exp/log/...
+    assert code == 0 and info["ops"] == 16
     text = (tmp_path / "g.dot").read_text()
     assert text.startswith("digraph") and "0.weight" in text and "Tanh" in text
+    assert "rankdir=TB" in text and "grad None" not in text
+
+
+def test_graph_command_draws_a_trained_run(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert run_cli(["train", "--data", "circles", "--epochs", "2", "--no-progress",
+                    "--no-plots", "--json", "--out", str(run)], capsys)[0] == 0
+    code, out, _ = run_cli(["graph", str(run), "--out", str(tmp_path / "g.dot"), "--json"],
+                           capsys)
+    assert code == 0 and json.loads(out)["ops"] > 4
+    assert "MatMul" in (tmp_path / "g.dot").read_text()
 
 
 @pytest.mark.requires_tool("graphviz")
@@ -411,3 +423,34 @@ def test_trainer_state_load_is_all_or_nothing(tmp_path):
     for k, v in run.model.state_dict().items():
         assert np.array_equal(v, before[k]), k
     assert trainer.epoch == 0 and trainer.history == []
+
+
+def test_runs_lists_and_compares_runs_and_loggers_follow_the_options(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    for name in ("a", "b"):
+        code, _, _ = run_cli(["train", "--data", "xor", "--epochs", "2", "--no-progress",
+                              "--no-plots", "--json", "--out", str(runs / name), "--csv",
+                              str(tmp_path / f"{name}.csv")], capsys)
+        assert code == 0
+    code, out, _ = run_cli(["runs", str(runs)], capsys)
+    lines = out.strip().splitlines()
+    assert code == 0 and lines[0].split()[:3] == ["run", "data", "model"]
+    assert [ln.split()[0] for ln in lines[1:]] == ["a", "b"] and "xor" in lines[1]
+    code, out, _ = run_cli(["runs", "compare", str(runs / "a"), str(runs / "b"), "--out",
+                            str(tmp_path / "cmp.png")], capsys)
+    assert code == 0 and (tmp_path / "cmp.png").read_bytes()[:4] == b"\x89PNG"
+    rows = (tmp_path / "a.csv").read_text().strip().splitlines()
+    assert rows[0].startswith("epoch,") and len(rows) == 3  # a header and two epochs
+
+
+def test_download_command_calls_the_downloader(tmp_path, capsys, monkeypatch):
+    import tinyprop.data
+
+    calls = []
+    monkeypatch.setattr(tinyprop.data, "download_dataset",
+                        lambda name, root, force: calls.append((name, root, force)) or tmp_path)
+    code, out, _ = run_cli(["download", "fashion-mnist", "--root", str(tmp_path)], capsys)
+    assert code == 0 and calls == [("fashion-mnist", str(tmp_path), False)]
+    assert str(tmp_path) in out
+    code, _, err = run_cli(["download", "cifar10"], capsys)
+    assert code == 2 and "'fashion-mnist'" in err and len(err.strip().splitlines()) == 1

@@ -108,6 +108,8 @@ class TrainConfig:
     progress: bool | None = None
     detect_anomaly: bool = False
     animate: bool = False
+    tensorboard: str | None = None
+    csv: str | None = None
     extra: dict = field(default_factory=dict)
 
     def resolved(self) -> TrainConfig:
@@ -160,6 +162,11 @@ class TrainConfig:
         _check_val_split(self.val_split)
         for key in ("plots", "animate", "detect_anomaly"):
             check_bool(getattr(self, key), key.replace("_", "-"))
+        for key, fix in (("tensorboard", "e.g. --tensorboard runs/tb"),
+                         ("csv", "e.g. --csv log.csv")):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise type_error(key, "a path (a non-empty string)", value, fix)
         if self.optimizer == "nesterov" and self.momentum == 0:
             raise ConfigError("optimizer nesterov needs momentum > 0, got momentum 0.0; "
                               "try --momentum 0.9 or --optimizer sgd")

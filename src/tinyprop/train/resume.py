@@ -20,7 +20,8 @@ from .config import TrainConfig
 from .loop import Trainer
 from .run import Run, _existing_run_dir, _json_default, _train, read_run_config
 
-FREE_ON_RESUME = ("epochs", "out", "plots", "progress", "data_dir", "animate", "detect_anomaly")
+FREE_ON_RESUME = ("epochs", "out", "plots", "progress", "data_dir", "animate", "detect_anomaly",
+                  "tensorboard", "csv")
 """Options that do not decide the data split, the model or the training; every other
 option of a run is fixed when it starts (``epochs`` changes only as documented in
 :func:`resume_run`)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -18,8 +19,9 @@ import numpy as np
 
 from .. import __version__
 from .._atomic import atomic_write
-from ..errors import CheckpointError, ConfigError, RunError
+from ..errors import CheckpointError, ConfigError, RunError, TinypropError
 from ..io._read import MAX_CONFIG_BYTES, read_regular
+from ._format import config_block, resume_text, shown_path
 from ._lock import LOCK_NAME, RunLock
 from .build import (
     build_manual_model,
@@ -28,7 +30,15 @@ from .build import (
     build_scheduler,
     count_parameters,
 )
-from .callbacks import Callback, Checkpoint, EarlyStopping, MetricsLogger, ProgressBar
+from .callbacks import (
+    Callback,
+    Checkpoint,
+    EarlyStopping,
+    MetricsLogger,
+    ProgressBar,
+    StopOnDivergence,
+    _interactive,
+)
 from .config import TrainConfig
 from .engines import AutogradEngine, ManualEngine
 from .loop import Trainer
@@ -82,6 +92,21 @@ class Run:
                                     monitor="val_loss" if d.has_val else "train_loss")
                       if cfg.early_stopping else None)
         self.frames = []
+        if cfg.tensorboard:  # before any directory exists: a missing package fails here
+            from .._optional import require
+
+            require("tensorboardX", "--tensorboard", "tensorboardX")
+
+    def _loggers(self) -> list:
+        """The tracking callbacks ``--tensorboard DIR`` and ``--csv FILE`` ask for."""
+        from .tracking import CSVLogger, TensorBoardLogger
+
+        out = []
+        if self.cfg.tensorboard:
+            out.append(TensorBoardLogger(self.cfg.tensorboard))
+        if self.cfg.csv:
+            out.append(CSVLogger(self.cfg.csv))
+        return out
 
     # ---- run directory ------------------------------------------------------------
     def make_dir(self, out: str | None) -> tuple[Path, RunLock]:
@@ -108,12 +133,20 @@ class Run:
 
     def trainer(self, run_dir: Path) -> Trainer:
         d = self.data
-        callbacks = [ProgressBar(self.cfg.progress, stream=self.stream)]
+        # divergence first: a diverged epoch reaches neither the table, the metrics nor
+        # the checkpoint, which keeps the last good epoch
+        callbacks = [StopOnDivergence(), ProgressBar(self.cfg.progress, stream=self.stream)]
         if self.early:
             callbacks.append(self.early)
         if self.cfg.animate and d.X_train.shape[1:] == (2,):
             callbacks.append(_BoundaryFrames(self))
-        callbacks += [MetricsLogger(run_dir / "metrics.jsonl"), _RunRecord(self),
+        if self.cfg.plots:  # curves.png (boundary.png for 2-D data) redrawn every epoch
+            from ..viz import LiveCurves
+
+            flat = d.X_train.shape[1:] == (2,)
+            callbacks.append(LiveCurves(run_dir, title=self.title, X=d.X_test if flat else None,
+                                        y=d.y_test if flat else None, engine=self.engine))
+        callbacks += [*self._loggers(), MetricsLogger(run_dir / "metrics.jsonl"), _RunRecord(self),
                       Checkpoint(run_dir / "checkpoint.safetensors")]
         return Trainer(self.engine, self.loader, epochs=self.cfg.epochs,
                        val_data=d.val if d.has_val else None, test_data=d.test,
@@ -121,6 +154,21 @@ class Run:
                        scheduler_interval=self.scheduler_interval,
                        scheduler_monitor="val_loss" if d.has_val else "train_loss",
                        verbose=self.verbose)
+
+    def announce(self, run_dir: Path, trainer: Trainer) -> None:
+        """Print the resolved configuration (one block) where a person watches: on a
+        terminal or in Jupyter, when the run is verbose. ``config.json`` always has it."""
+        stream = self.stream or sys.stdout
+        if not (self.verbose and _interactive(stream)):
+            return
+        d = self.data
+        text = config_block(self.cfg.to_dict(), n_parameters=count_parameters(self.model),
+                            n_train=len(d.y_train), n_val=len(d.val[1]) if d.has_val else None,
+                            n_test=len(d.y_test), run_dir=shown_path(run_dir))
+        if trainer.epoch or trainer.loader.position:
+            text += (f"\n  resume     from epoch {trainer.epoch + 1}, batch "
+                     f"{trainer.loader.position + 1}")
+        print(text, file=stream, flush=True)
 
     def write_config(self, run_dir: Path) -> None:
         _write_json(run_dir / "config.json", {
@@ -158,29 +206,41 @@ class Run:
         from .. import viz
 
         d = self.data
-        viz.plot_curves(trainer.history, path=run_dir / "curves.png",
-                        title=f"{self.cfg.data} {self.cfg.model} ({self.cfg.engine})")
+        viz.plot_curves(trainer.history, path=run_dir / "curves.png", title=self.title)
         logits = self.engine.predict_logits(d.X_test)
+        names = [str(c) for c in d.classes]
         viz.plot_confusion_matrix(d.y_test, logits.argmax(axis=1), n_classes=d.n_classes,
-                                  path=run_dir / "confusion.png")
+                                  class_names=names, path=run_dir / "confusion.png")
         n_features = int(np.prod(d.X_train.shape[1:]))
         side = int(round(np.sqrt(n_features)))
-        if n_features > 2 and side * side == n_features:  # image data
-            viz.plot_samples(d.X_test[:16], d.y_test[:16], logits[:16].argmax(axis=1),
-                             image_shape=(side, side), path=run_dir / "samples.png")
+        if n_features > 2 and side * side == n_features:  # image data: mistakes first
+            viz.plot_samples(d.X_test, d.y_test, logits.argmax(axis=1), n=16,
+                             class_names=names, image_shape=(side, side),
+                             path=run_dir / "samples.png")
             first = next(iter(self.engine.state_dict()["model"].values()))
             viz.plot_first_layer_weights(np.asarray(first), image_shape=(side, side), n=32,
                                          path=run_dir / "weights.png")
         if d.X_train.shape[1:] == (2,):
-            grid = d.grid()
-            probs = _softmax(self.engine.predict_logits(grid.points.astype(np.float32)))
+            xx, yy, points = self.grid()
+            probs = _softmax(self.engine.predict_logits(points))
             acc = trainer.history[-1].get("test_accuracy", 0)
-            viz.plot_decision_boundary(probs, d.X_test, d.y_test, (grid.xx, grid.yy),
+            viz.plot_decision_boundary(probs, d.X_test, d.y_test, (xx, yy),
                                        path=run_dir / "boundary.png",
                                        title=f"test accuracy {acc:.3f}")
             if self.frames:
-                viz.animate_decision_boundary(self.frames, d.X_test, d.y_test,
-                                              (grid.xx, grid.yy), run_dir / "boundary.gif")
+                viz.animate_decision_boundary(self.frames, d.X_test, d.y_test, (xx, yy),
+                                              run_dir / "boundary.gif")
+
+    @property
+    def title(self) -> str:
+        return f"{self.cfg.data} {self.cfg.model} ({self.cfg.engine})"
+
+    def grid(self):
+        """The 200x200 grid over the 2-D test points: ``(xx, yy, float32 points)``."""
+        from .. import viz
+
+        xx, yy, points = viz.make_grid(self.data.X_test)
+        return xx, yy, points.astype(np.float32)
 
 
 def _refuse_non_empty(path: Path) -> None:
@@ -217,8 +277,7 @@ class _BoundaryFrames(Callback):
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
         every = max(1, trainer.epochs // 30)
         if epoch % every == 0 or epoch + 1 == trainer.epochs:
-            grid = self.run.data.grid()
-            probs = _softmax(self.run.engine.predict_logits(grid.points.astype(np.float32)))
+            probs = _softmax(self.run.engine.predict_logits(self.run.grid()[2]))
             self.run.frames.append((probs, f"epoch {epoch + 1}: test acc "
                                            f"{logs.get('test_accuracy', 0):.3f}"))
 
@@ -249,6 +308,7 @@ def train_run(cfg: TrainConfig, *, out: str | None = None, verbose: bool = True,
 def _train(run: Run, trainer: Trainer, run_dir: Path, start: float, tp) -> dict:
     from .loop import TrainingDiverged
 
+    run.announce(run_dir, trainer)
     status = "completed"
     try:
         if run.cfg.detect_anomaly:
@@ -256,16 +316,53 @@ def _train(run: Run, trainer: Trainer, run_dir: Path, start: float, tp) -> dict:
                 trainer.fit()
         else:
             trainer.fit()
-    except FloatingPointError as e:  # TrainingDiverged, or AnomalyError under --detect-anomaly
-        status = "diverged" if isinstance(e, TrainingDiverged) else "anomaly"
-        run.finish(trainer, run_dir, status, time.perf_counter() - start)
+    except TrainingDiverged as e:
+        kept = _keep_last_good(trainer, run_dir)
+        trainer.stop_reason = str(e)
+        run.finish(trainer, run_dir, "diverged", time.perf_counter() - start)
+        if kept is None:
+            raise
+        raise _diverged(e, f"{shown_path(run_dir)} keeps the last good checkpoint "
+                           f"(epoch {kept})") from e
+    except FloatingPointError:  # an AnomalyError under --detect-anomaly
+        run.finish(trainer, run_dir, "anomaly", time.perf_counter() - start)
         raise
     if trainer.interrupted:
         status = "interrupted"
         trainer.save_checkpoint(run_dir / "checkpoint.safetensors")
+        _say_how_to_resume(run, trainer, run_dir)
     elif trainer.stop:
         status = "early_stopped"
     return run.finish(trainer, run_dir, status, time.perf_counter() - start)
+
+
+def _keep_last_good(trainer: Trainer, run_dir: Path) -> int | None:
+    """Put the trainer back to the run's last checkpoint, written before the epoch that
+    diverged (so the weights and summary written next are the last good ones); return its
+    epoch, or None when there is none (the first epoch diverged)."""
+    from ..io import load
+
+    path = run_dir / "checkpoint.safetensors"
+    if not path.is_file():
+        return None
+    try:
+        trainer.load_state_dict(load(path))
+    except (TinypropError, OSError, ValueError, TypeError, KeyError):  # keep what there is
+        return None
+    return trainer.epoch
+
+
+def _diverged(e, note: str):
+    """The same :class:`TrainingDiverged`, its message ending with ``note``."""
+    err = type(e)(f"{e}; {note}")
+    err.__dict__.update(e.__dict__)
+    return err
+
+
+def _say_how_to_resume(run: Run, trainer: Trainer, run_dir: Path) -> None:
+    if run.verbose:
+        print(resume_text(run_dir, trainer.epoch, trainer.loader.position),
+              file=run.stream or sys.stdout, flush=True)
 
 
 def read_run_config(run_dir) -> TrainConfig:
