@@ -76,7 +76,7 @@ summary.json and plots. Unset options take the dataset's preset (shown per optio
 
 TRAIN_EXAMPLES = """examples:
   tinyprop train                                  digits, the seeds' 64-50-10 tanh MLP
-  tinyprop train --data circles --engine manual   seed 001's circles, hand-derived backward
+  tinyprop train --preset seed001 --engine manual  seed 001's circles lab, by hand
   tinyprop train --data fashion-mnist --epochs 5 --out runs/fm
   tinyprop train --config my.toml                 the same keys in a TOML file
   tinyprop train --resume runs/fm                 continue an interrupted run"""
@@ -161,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "TensorBoard into DIR (needs tinyprop[tracking]; default: off)")
     t.add_argument("--csv", metavar="FILE", help="also log one CSV row per epoch to FILE "
                    "(default: off)")
+    from .train.config import SEED_PRESETS
+
+    t.add_argument("--preset", choices=sorted(SEED_PRESETS), help="a seed notebook's exact "
+                   "settings, filling the options not given: " + "; ".join(
+                       f"{name}: {p['description']}" for name, p in SEED_PRESETS.items()
+                   ).replace("%", "%%") + " (default: none)")
     t.add_argument("--config", help="TOML file with the same keys")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its checkpoint")
     _common(t)
@@ -257,7 +263,7 @@ def cmd_train(args) -> int:
     for key in ("data", "data_dir", "model", "hidden", "activation", "init", "init_std", "engine",
                 "optimizer", "lr", "momentum", "weight_decay", "schedule", "epochs",
                 "batch_size", "seed", "val_split", "early_stopping", "out", "plots",
-                "progress", "animate", "detect_anomaly", "tensorboard", "csv"):
+                "progress", "animate", "detect_anomaly", "tensorboard", "csv", "preset"):
         value = getattr(args, key)
         if value is not None:
             options[key] = value

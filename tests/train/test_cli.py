@@ -77,7 +77,7 @@ def test_validation_split_reported(tmp_path, capsys):
 
 def test_circles_seed_001_setup(tmp_path, capsys):
     out = tmp_path / "c"
-    code, stdout, _ = run_cli(["train", "--data", "circles", "--no-progress", "--json",
+    code, stdout, _ = run_cli(["train", "--preset", "seed001", "--no-progress", "--json",
                                "--out", str(out)], capsys)
     assert code == 0
     s = json.loads(stdout)

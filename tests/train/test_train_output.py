@@ -230,7 +230,7 @@ def test_train_run_shows_the_configuration_first_on_a_terminal(tmp_path, monkeyp
     train_run(TrainConfig(data="circles", epochs=2, plots=False, progress=False), out="r",
               stream=stream)
     lines = stream.getvalue().splitlines()
-    assert lines[0] == "tinyprop train: circles, mlp (autograd engine), 52 parameters"
+    assert lines[0] == "tinyprop train: circles, mlp (autograd engine), 1,218 parameters"
     assert "  run        r" in lines
     assert any(ln.startswith("epoch ") for ln in lines)
 

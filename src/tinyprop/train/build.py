@@ -54,7 +54,7 @@ def initial_weights(cfg: TrainConfig, n_in: int, n_out: int) -> list[tuple]:
     ``'he'`` Kaiming-normal; ``'zeros'``. Both builders start from the same draws, so the
     two engines start identically for the same seed.
 
-    >>> [w.shape for w, b in initial_weights(TrainConfig(data="circles").resolved(), 2, 2)]
+    >>> [w.shape for w, b in initial_weights(TrainConfig(preset="seed001").resolved(), 2, 2)]
     [(10, 2), (2, 10)]
     """
     sizes = [n_in, *cfg.hidden, n_out]
@@ -70,7 +70,7 @@ def build_model(cfg: TrainConfig, n_in: int, n_out: int):
     """An ``nn.Sequential`` MLP for the autograd engine, built from the config and
     starting from :func:`initial_weights`.
 
-    >>> model = build_model(TrainConfig(data="circles").resolved(), 2, 2)
+    >>> model = build_model(TrainConfig(preset="seed001").resolved(), 2, 2)
     >>> [type(m).__name__ for m in model]
     ['Linear', 'Tanh', 'Linear']
     """

@@ -60,7 +60,7 @@ class Run:
 
     >>> run = Run(TrainConfig(data="circles", epochs=1), verbose=False)
     >>> run.cfg.hidden, run.engine.name, len(run.loader)
-    ([10], 'autograd', 20)
+    ([32, 32], 'autograd', 7)
     """
 
     def __init__(self, cfg: TrainConfig, *, verbose: bool = True, stream=None) -> None:
@@ -373,7 +373,7 @@ def read_run_config(run_dir) -> TrainConfig:
     >>> _ = train_run(TrainConfig(data="circles", epochs=1, plots=False), out=out, verbose=False)
     >>> cfg = read_run_config(out)
     >>> cfg.data, cfg.epochs, cfg.hidden
-    ('circles', 1, [10])
+    ('circles', 1, [32, 32])
     """
     run_dir = _existing_run_dir(run_dir)
     path = run_dir / "config.json"
