@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -52,3 +55,34 @@ def _isolated_data_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def mnist_writer():
     """The ``write_mnist_files(directory, n_train, n_test, gz, seed)`` helper."""
     return write_mnist_files
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make sure urllib talks to 127.0.0.1 directly, never through a proxy."""
+    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("no_proxy", "*")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def serve(tmp_path: Path, no_proxy):
+    """Serve a directory on 127.0.0.1 (random port); yields (directory, base URL). The
+    server is stopped when the test ends."""
+    directory = tmp_path / "served"
+    directory.mkdir()
+    handler = functools.partial(_Quiet, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield directory, f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

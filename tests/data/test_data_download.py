@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
@@ -15,34 +12,7 @@ from tinyprop.data import MNIST_SHA256, DownloadError, download_mnist, load_mnis
 REFUSED = "http://127.0.0.1:9/"  # discard port: nothing listens, the connection is refused
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make sure urllib talks to 127.0.0.1 directly, never through a proxy."""
-    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("no_proxy", "*")
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def serve(tmp_path: Path):
-    """Serve a directory on 127.0.0.1 (random port); yields (directory, base URL)."""
-    directory = tmp_path / "served"
-    directory.mkdir()
-    handler = functools.partial(_Quiet, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield directory, f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+pytestmark = pytest.mark.usefixtures("no_proxy")
 
 
 def test_offline_failure_message(tmp_path: Path) -> None:

@@ -3,11 +3,7 @@ and a local http.server serving small MNIST-format files."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
-import threading
-from pathlib import Path
 
 import pytest
 
@@ -26,35 +22,16 @@ from tinyprop.data import (
 REFUSED = "http://127.0.0.1:9/"  # discard port: nothing listens, the connection is refused
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make sure urllib talks to 127.0.0.1 directly, never through a proxy."""
-    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("no_proxy", "*")
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
+pytestmark = pytest.mark.usefixtures("no_proxy")
 
 
 @pytest.fixture
-def served(tmp_path: Path, mnist_writer):
+def served(serve, mnist_writer):
     """Small MNIST-format files served on 127.0.0.1; yields (base URL, their checksums)."""
-    directory = tmp_path / "served"
+    directory, base = serve
     mnist_writer(directory, n_train=20, n_test=10)
     sums = {n: hashlib.sha256((directory / n).read_bytes()).hexdigest() for n in MNIST_SHA256}
-    handler = functools.partial(_Quiet, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", sums
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    return base, sums
 
 
 def test_fashion_mnist_lands_where_the_loader_looks(tmp_path, served):
