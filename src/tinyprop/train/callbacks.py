@@ -187,9 +187,8 @@ class StopOnDivergence(Callback):
             lr = _current_lr(trainer.engine)
         hint = (f"lower the learning rate (this epoch trained with {lr:g}; try {lr / 10:g})"
                 if lr else "lower the learning rate (e.g. divide it by 10)")
-        err = TrainingDiverged(f"training diverged at epoch {epoch + 1}: {what}; {hint}")
-        err.loss, err.epoch = value, epoch + 1
-        raise err
+        raise TrainingDiverged(f"training diverged at epoch {epoch + 1}: {what}; {hint}",
+                               loss=value, epoch=epoch + 1)
 
     def state_dict(self) -> dict:
         return {"start": self.start}

@@ -38,6 +38,11 @@ class TrainingDiverged(NumericalError):
     TrainingDiverged the loss became nan at epoch 1, batch 3
     """
 
+    def __init__(self, message: str, loss: float | None = None,
+                 epoch: int | None = None) -> None:
+        super().__init__(message)
+        self.loss, self.epoch = loss, epoch
+
 
 def _current_lr(engine) -> float | None:
     """The learning rate of the engine's optimizer (group 0), or the engine's own."""
@@ -208,28 +213,29 @@ class Trainer:
         adding each to :attr:`totals`."""
         step = self.engine.train_step
         per_batch = self.scheduler if self.scheduler_interval == "batch" else None
-        loader, callbacks = self.loader, self.callbacks
+        loader = self.loader
+        # only the callbacks that use a batch hook are called per batch (the hot loop)
+        begin = [cb for cb in self.callbacks
+                 if type(cb).on_batch_begin is not Callback.on_batch_begin]
+        end = [cb for cb in self.callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
         loss_sum, correct, seen = self.totals
         # batch numbers follow the loader's position (where a resumed epoch starts)
         for batch, (xb, yb) in enumerate(loader, start=loader.position):
-            for cb in callbacks:
+            for cb in begin:
                 cb.on_batch_begin(self, batch, len(yb))
             batch_loss, batch_correct = step(xb, yb)
             if not math.isfinite(batch_loss):
-                err = TrainingDiverged(
+                raise TrainingDiverged(
                     f"the loss became {batch_loss / len(yb)} at epoch {epoch + 1}, batch "
                     f"{batch + 1}; lower the learning rate (e.g. divide it by 10) or check "
-                    "the data for extreme values"
-                )
-                err.loss, err.epoch = batch_loss / len(yb), epoch + 1
-                raise err
+                    "the data for extreme values", loss=batch_loss / len(yb), epoch=epoch + 1)
             loss_sum += batch_loss
             correct += batch_correct
             seen += len(yb)
             self.totals = (loss_sum, correct, seen)
             if per_batch is not None:
                 per_batch.step()
-            for cb in callbacks:
+            for cb in end:
                 cb.on_batch_end(self, batch, batch_loss / len(yb))
             if self.interrupted:
                 break
