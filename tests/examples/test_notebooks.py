@@ -50,6 +50,7 @@ EXPECTED_TEXT = {
         "'W3': (2, 10)",
         "Epoch 1: Acc train ",
         "Test: accuracy ",
+        "tinyprop train --preset seed001: acc test ",
     ],
     "002_autograd_and_torch_nn.ipynb": [
         "x=4.0, f(x)=16.0",

@@ -167,10 +167,12 @@ def test_the_cli_stops_a_diverging_run_with_one_line(tmp_path, capsys):
     code = main(["train", "--lr", "1e30", "--no-progress", "--no-plots", "--out",
                  str(tmp_path / "r")])
     out, err = capsys.readouterr()
-    assert code != 0  # 2 today; the command line maps TrainingDiverged to its own code
+    assert code == 3  # the command line's code for a diverged run
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("tinyprop: error: training diverged at "
                                                    "epoch 1"), err
-    assert "lower the learning rate" in lines[0] and out == ""
+    assert "lower the learning rate" in lines[0]
+    # stdout: the configuration block only, no summary of a finished run
+    assert out.startswith("tinyprop train: digits, mlp") and "completed" not in out, out
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["status"] == "diverged" and summary["epochs"] == 1

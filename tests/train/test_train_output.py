@@ -210,22 +210,26 @@ def test_summary_text_rate_matches_the_time_it_shows():
     assert second == "  training 35ms (359k samples/s)"  # 12,570 samples / 35 ms
 
 
-def test_train_run_quiet_off_a_terminal_but_a_table_with_units(tmp_path):
-    stream = io.StringIO()
+def test_train_run_into_a_log_has_the_configuration_and_a_table_with_units(tmp_path):
+    stream = io.StringIO()  # not a terminal: no bar, but the same block and table
     train_run(TrainConfig(data="circles", epochs=2, plots=False), out=str(tmp_path / "r"),
               stream=stream)
     lines = stream.getvalue().splitlines()
-    assert lines[0].startswith("epoch ")  # no configuration block: not a terminal
-    for row in lines[1:]:
+    assert lines[0] == "tinyprop train: circles, mlp (autograd engine), 1,218 parameters"
+    header = next(i for i, ln in enumerate(lines) if ln.startswith("epoch "))
+    rows = lines[header + 1:header + 3]
+    assert [r.split()[0] for r in rows] == ["1/2", "2/2"]
+    for row in rows:
         assert re.search(r"\d(ns|µs|ms|s|min)\b", row) and "0.00s" not in row
 
 
-def test_train_run_shows_the_configuration_first_on_a_terminal(tmp_path, monkeypatch):
-    class Terminal(io.StringIO):
+@pytest.mark.parametrize("terminal", [True, False])
+def test_train_run_shows_the_configuration_first(tmp_path, monkeypatch, terminal):
+    class Stream(io.StringIO):
         def isatty(self):
-            return True
+            return terminal
 
-    stream = Terminal()
+    stream = Stream()
     monkeypatch.chdir(tmp_path)
     train_run(TrainConfig(data="circles", epochs=2, plots=False, progress=False), out="r",
               stream=stream)

@@ -37,7 +37,6 @@ from .callbacks import (
     MetricsLogger,
     ProgressBar,
     StopOnDivergence,
-    _interactive,
 )
 from .config import TrainConfig
 from .engines import AutogradEngine, ManualEngine
@@ -72,8 +71,9 @@ class Run:
         self.verbose = verbose
         self.stream = stream
         tp.manual_seed(cfg.seed)
-        self.data = load_dataset(cfg.data, data_dir=cfg.data_dir, seed=cfg.seed,
-                                 val_split=cfg.val_split)
+        data_options = {"seed": cfg.seed, **cfg.data_options()}
+        self.data = load_dataset(cfg.data, data_dir=cfg.data_dir, val_split=cfg.val_split,
+                                 **data_options)
         d = self.data
         n_in = int(np.prod(d.X_train.shape[1:]))
         if cfg.engine == "autograd":
@@ -156,10 +156,10 @@ class Run:
                        verbose=self.verbose)
 
     def announce(self, run_dir: Path, trainer: Trainer) -> None:
-        """Print the resolved configuration (one block) where a person watches: on a
-        terminal or in Jupyter, when the run is verbose. ``config.json`` always has it."""
+        """Print the resolved configuration (one block) before the first epoch when the run
+        is verbose, on a terminal, in Jupyter or into a log. ``config.json`` always has it."""
         stream = self.stream or sys.stdout
-        if not (self.verbose and _interactive(stream)):
+        if not self.verbose:
             return
         d = self.data
         text = config_block(self.cfg.to_dict(), n_parameters=count_parameters(self.model),
