@@ -169,6 +169,21 @@ def test_ctrl_c_stops_writes_checkpoint_and_resumes(tmp_path):
         assert np.array_equal(a[k], b[k]), k
 
 
+def test_a_reader_that_leaves_does_not_stop_training(tmp_path):
+    """`tinyprop train | head -1`: the pipe breaks, output stops, the run completes."""
+    out = tmp_path / "piped"
+    proc = subprocess.Popen([sys.executable, "-m", "tinyprop.cli", "train", "--data", "circles",
+                             "--epochs", "60", "--no-plots", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader leaves before the epoch table is written
+    _, err = proc.communicate(timeout=120)
+    assert first.startswith(b"tinyprop train: circles"), first
+    assert proc.returncode == 0 and err == b"", err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["epochs"] == 60
+
+
 def test_evaluate_and_predict(default_run, tmp_path, capsys):
     code, out, _ = run_cli(["evaluate", str(default_run), "--json"], capsys)
     assert code == 0

@@ -1,7 +1,9 @@
 """Live pictures while a model trains: callbacks for :class:`tinyprop.train.Trainer`.
 
 :class:`LiveCurves` rewrites ``curves.png`` (and, given 2-D data and the engine,
-``boundary.png``) at the end of every epoch. Each write is atomic (temp file, then
+``boundary.png``) at the end of every epoch, at most once per ``min_interval`` seconds
+of wall time (1 s by default; the last epoch is always drawn), so that drawing never costs
+more than a fraction of the training time. Each write is atomic (temp file, then
 rename), so an image viewer that reloads the file shows the progress and never a
 half-written picture. :class:`NotebookLiveCurves` redraws the curves in place in a
 Jupyter notebook (one output that is updated, not a new picture per epoch).
@@ -14,7 +16,9 @@ Jupyter notebook (one output that is updated, not a new picture per epoch).
 from __future__ import annotations
 
 import io
+import math
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +30,33 @@ from .boundary import make_grid, plot_decision_boundary
 from .plots import plot_curves
 
 
-def _every(epoch: int, every: int, trainer) -> bool:
-    """Whether to draw after 0-based ``epoch``: every ``every`` epochs and at the last."""
-    last = trainer is not None and epoch + 1 >= getattr(trainer, "epochs", 0)
-    return (epoch + 1) % every == 0 or last
+def _clock() -> float:
+    return time.monotonic()
+
+
+class _Throttle:
+    """When to draw: after every ``every``-th epoch, no sooner than ``min_interval``
+    seconds after the previous draw ended, and always after the last epoch."""
+
+    def __init__(self, every, min_interval) -> None:
+        self.every = check_positive_int(every, "every")
+        if isinstance(min_interval, bool) or not isinstance(min_interval, (int, float)):
+            raise TypeError("min_interval must be a number of seconds >= 0, got "
+                            f"{type(min_interval).__name__}; pass e.g. min_interval=1.0")
+        if not (min_interval >= 0 and math.isfinite(min_interval)):
+            raise ValueError(f"min_interval must be a number of seconds >= 0, got "
+                             f"{min_interval!r}; pass e.g. min_interval=1.0 (0: every epoch)")
+        self.min_interval = float(min_interval)
+        self._last = -math.inf
+
+    def due(self, epoch: int, trainer) -> bool:
+        last = trainer is not None and epoch + 1 >= getattr(trainer, "epochs", 0)
+        if last:
+            return True
+        return (epoch + 1) % self.every == 0 and _clock() - self._last >= self.min_interval
+
+    def drawn(self) -> None:
+        self._last = _clock()
 
 
 def _softmax_rows(z: np.ndarray) -> np.ndarray:
@@ -41,7 +68,8 @@ def _softmax_rows(z: np.ndarray) -> np.ndarray:
 class LiveCurves(Callback):
     """Rewrite ``curves.png`` (and ``boundary.png``) in ``run_dir`` as training goes.
 
-    ``every``: draw after every ``every``-th epoch (and after the last one). ``title``:
+    ``every``: draw after every ``every``-th epoch (and after the last one), and no sooner
+    than ``min_interval`` seconds after the previous drawing (0: every time). ``title``:
     the curves' heading. ``X``, ``y`` and ``engine``: with 2-D inputs ``X`` (N, 2) and
     their labels ``y``, ``boundary.png`` is redrawn too, on a fixed 200x200 grid
     (:func:`~tinyprop.viz.make_grid`); ``engine`` is anything with
@@ -57,11 +85,12 @@ class LiveCurves(Callback):
     """
 
     def __init__(self, run_dir, every: int = 1, *, title=None, X=None, y=None,
-                 engine=None) -> None:
+                 engine=None, min_interval: float = 1.0) -> None:
         if not isinstance(run_dir, (str, os.PathLike)):
             raise TypeError(f"run_dir must be a str or os.PathLike, got {type(run_dir).__name__}")
         self.run_dir = Path(run_dir)
-        self.every = check_positive_int(every, "every")
+        self._throttle = _Throttle(every, min_interval)
+        self.every = self._throttle.every
         self.title = title
         self.saves = 0
         self.curves_path = self.run_dir / "curves.png"
@@ -81,13 +110,14 @@ class LiveCurves(Callback):
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
         history = getattr(trainer, "history", None)
-        if not history or not _every(epoch, self.every, trainer):
+        if not history or not self._throttle.due(epoch, trainer):
             return
         plot_curves(history, path=self.curves_path, title=self.title)
         self.saves += 1
         if self._boundary is not None:
             self._draw_boundary(epoch, logs)
             self.saves += 1
+        self._throttle.drawn()
 
     def _draw_boundary(self, epoch: int, logs: dict) -> None:
         X, y, grid, engine = self._boundary
@@ -122,7 +152,8 @@ def _display_handle(image):
 
 
 class NotebookLiveCurves(Callback):
-    """Redraw the training curves in place in a Jupyter notebook, every ``every`` epochs.
+    """Redraw the training curves in place in a Jupyter notebook, every ``every`` epochs
+    and no sooner than ``min_interval`` seconds after the previous drawing (0: every time).
 
     The first draw creates one output (IPython's ``display(..., display_id=True)``);
     later draws update it, so the notebook shows one growing picture. Outside IPython
@@ -135,8 +166,9 @@ class NotebookLiveCurves(Callback):
     (0, None)
     """
 
-    def __init__(self, every: int = 1, *, title=None) -> None:
-        self.every = check_positive_int(every, "every")
+    def __init__(self, every: int = 1, *, title=None, min_interval: float = 1.0) -> None:
+        self._throttle = _Throttle(every, min_interval)
+        self.every = self._throttle.every
         self.title = title
         self.saves = 0
         self.png: bytes | None = None
@@ -144,7 +176,7 @@ class NotebookLiveCurves(Callback):
 
     def on_epoch_end(self, trainer, epoch: int, logs: dict) -> None:
         history = getattr(trainer, "history", None)
-        if not history or not _every(epoch, self.every, trainer):
+        if not history or not self._throttle.due(epoch, trainer):
             return
         fig = plot_curves(history, title=self.title)
         buf = io.BytesIO()
@@ -155,6 +187,7 @@ class NotebookLiveCurves(Callback):
         self.png = buf.getvalue()
         self.saves += 1
         self._show()
+        self._throttle.drawn()
 
     def _show(self) -> None:
         try:
