@@ -252,11 +252,44 @@ def _emit(args, obj, human: str) -> None:
         print(human)
 
 
+class _ReaderMayLeave:
+    """A text stream for training output that outlives its reader: once the pipe it
+    writes to breaks (``tinyprop train | head``), output stops and training goes on to
+    its end, so the run directory is complete."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._gone()
+
+    def _gone(self) -> None:
+        self.reader_gone = True
+        if self._stream is sys.stdout:
+            _silence_stdout()
+
+    def __getattr__(self, name):  # isatty, fileno, encoding, ...
+        return getattr(self._stream, name)
+
+
 def cmd_train(args) -> int:
     from .train import TrainConfig, load_toml, resume_run, train_run
     from .train._format import summary_text
 
-    stream = sys.stderr if args.json else sys.stdout
+    stream = _ReaderMayLeave(sys.stderr if args.json else sys.stdout)
     options = {}
     if args.config:
         options.update(load_toml(args.config))
@@ -275,7 +308,8 @@ def cmd_train(args) -> int:
     else:
         cfg = TrainConfig.from_dict(options, source=args.config or "command line")
         summary = train_run(cfg, stream=stream)
-    _emit(args, summary, summary_text(summary))
+    if not stream.reader_gone:
+        _emit(args, summary, summary_text(summary))
     return 130 if summary["status"] == "interrupted" else 0
 
 
@@ -449,6 +483,17 @@ def _report_bug(e: BaseException) -> None:
         print(BUG_NOTE.replace("the traceback above", "the traceback below"), file=sys.stderr)
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit finds no closed pipe."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (tests)
+        pass
+
+
 def main(argv=None) -> int:
     """Entry point of the ``tinyprop`` console script."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -465,6 +510,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("tinyprop: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `tinyprop ... | head`: the reader left; stop quietly, as cat does
+        _silence_stdout()
+        return 141
     except Exception as e:
         if not _is_user_error(e):
             _report_bug(e)
