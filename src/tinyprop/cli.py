@@ -31,6 +31,7 @@ COMMANDS = {
     "runs": "list runs as a table, or overlay their curves (runs compare A B ...)",
     "gradcheck": "check every op, layer and manual layer against finite differences",
     "graph": "draw the computational graph of one training step (DOT, SVG or PNG)",
+    "sweep": "run many trainings over a grid or a random sample of settings (Dask)",
 }
 
 
@@ -237,6 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
     gr.add_argument("--out", default="graph.svg",
                     help="output file: .dot (text), .svg or .png (need Graphviz's dot)")
     _common(gr)
+
+    # Each of these commands lives in its own package; add_arguments imports nothing heavy.
+    from .sweep._cli import add_arguments as sweep_arguments
+
+    sw = sub.add_parser("sweep", help=COMMANDS["sweep"],
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sweep_arguments(sw)
+    _common(sw)
     return p
 
 
@@ -424,10 +433,16 @@ def cmd_graph(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from .sweep._cli import command
+
+    return command(args)
+
+
 HANDLERS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
             "download": cmd_download, "runs": cmd_runs, "datasets": cmd_datasets,
             "gradcheck": cmd_gradcheck,
-            "graph": cmd_graph}
+            "graph": cmd_graph, "sweep": cmd_sweep}
 
 EXIT_DIVERGED = 3
 """Exit code of a training run that diverged (its last good checkpoint is kept)."""
