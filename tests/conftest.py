@@ -46,6 +46,10 @@ TOOLS = {
         lambda: shutil.which("tmux") is not None,
         "tmux is not installed: no `tmux` on PATH (apt-get install tmux)",
     ),
+    "chromium": (  # the playground's browser tests drive Debian's Chromium (Playwright)
+        lambda: os.path.exists("/usr/bin/chromium"),
+        "Chromium is not installed: no /usr/bin/chromium (apt-get install chromium)",
+    ),
 }
 
 

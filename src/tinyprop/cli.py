@@ -31,6 +31,7 @@ COMMANDS = {
     "runs": "list runs as a table, or overlay their curves (runs compare A B ...)",
     "gradcheck": "check every op, layer and manual layer against finite differences",
     "graph": "draw the computational graph of one training step (DOT, SVG or PNG)",
+    "playground": "watch backpropagation live in the browser (a local web page)",
     "sweep": "run many trainings over a grid or a random sample of settings (Dask)",
 }
 
@@ -240,8 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(gr)
 
     # Each of these commands lives in its own package; add_arguments imports nothing heavy.
+    from .playground._cli import add_arguments as playground_arguments
     from .sweep._cli import add_arguments as sweep_arguments
 
+    pg = sub.add_parser("playground", help=COMMANDS["playground"],
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    playground_arguments(pg)
+    _common(pg)
     sw = sub.add_parser("sweep", help=COMMANDS["sweep"],
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     sweep_arguments(sw)
@@ -433,6 +439,12 @@ def cmd_graph(args) -> int:
     return 0
 
 
+def cmd_playground(args) -> int:
+    from .playground._cli import command
+
+    return command(args)
+
+
 def cmd_sweep(args) -> int:
     from .sweep._cli import command
 
@@ -442,7 +454,7 @@ def cmd_sweep(args) -> int:
 HANDLERS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict,
             "download": cmd_download, "runs": cmd_runs, "datasets": cmd_datasets,
             "gradcheck": cmd_gradcheck,
-            "graph": cmd_graph, "sweep": cmd_sweep}
+            "graph": cmd_graph, "playground": cmd_playground, "sweep": cmd_sweep}
 
 EXIT_DIVERGED = 3
 """Exit code of a training run that diverged (its last good checkpoint is kept)."""
