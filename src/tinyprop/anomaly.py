@@ -16,7 +16,12 @@ import numpy as np
 
 from .errors import NumericalError
 
-_local = threading.local()
+
+class _Mode(threading.local):
+    on = False  # every thread starts with anomaly detection off
+
+
+_local = _Mode()
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -35,7 +40,7 @@ class AnomalyError(NumericalError):
 
 def enabled() -> bool:
     """True inside ``detect_anomaly()`` (this thread)."""
-    return getattr(_local, "on", False)
+    return _local.on
 
 
 class detect_anomaly:

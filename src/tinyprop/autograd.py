@@ -1,7 +1,10 @@
 """Reverse-mode differentiation: the iterative backward pass, ``backward`` and ``grad``.
 
-The graph is walked in topological order built with an explicit stack (no recursion,
-so a chain of 100,000 ops is fine). Gradients of intermediate nodes live in a dict and
+The graph is walked without recursion (a chain of 100,000 ops is fine): one pass with
+an explicit stack counts, for each node, the uses of its output (:func:`dependencies`),
+and the backward pass then runs a node once all of its consumers have sent their
+gradients (Kahn's order). :func:`topological_order` gives the same kind of order as a
+list, for code that wants one. Gradients of intermediate nodes live in a dict and
 are never modified in place; leaf gradients are gathered and written to ``.grad`` at
 the end, accumulating into an existing ``.grad``.
 
@@ -88,12 +91,25 @@ class _Pass:
             self.outputs[node] = p
 
     def run(self, retain_graph: bool) -> None:
-        check = anomaly.enabled()
+        """Walk the graph from the roots, each node once all its consumers are done
+        (Kahn's order over edge counts: no recursion, and no separate sorting pass)."""
+        check = anomaly._local.on
         create = self.create_graph
         grads, leaves, wanted = self.grads, self.leaves, self.wanted
-        for node in topological_order(self.nodes):
+        deps = dependencies(self.nodes)
+        ready = [node for node in dict.fromkeys(self.nodes) if not deps[node]]
+        pop, push = ready.pop, ready.append
+        while ready:
+            node = pop()
+            parents = node.parents
             g = grads.pop(node, None)
-            if g is None:
+            if g is None:  # no gradient reached this node: only release its inputs
+                for p in parents:
+                    if p is not None and p.grad_fn is not None:
+                        f = p.grad_fn
+                        deps[f] -= 1
+                        if not deps[f]:
+                            push(f)
                 continue
             if node.freed:
                 raise _freed_error(node)
@@ -106,29 +122,62 @@ class _Pass:
                     in_grads = node.fn.backward(node.lifted(self.outputs.get(node)), g)
             else:
                 in_grads = node.fn.backward(node, g)
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
+            if type(in_grads) is not tuple:
+                in_grads = in_grads if isinstance(in_grads, tuple) else (in_grads,)
+            if len(in_grads) < len(parents):
+                in_grads = in_grads + (None,) * (len(parents) - len(in_grads))
             if check:
                 anomaly.check_backward(node, in_grads)
-            for p, pg in zip(node.parents, in_grads):
-                if pg is None or p is None or not p.requires_grad:
+            for p, pg in zip(parents, in_grads):
+                if p is None:
                     continue
-                if create:
-                    self.send(p, pg if isinstance(pg, Tensor) else Tensor._wrap(np.asarray(pg)))
-                    continue
-                data = p._data  # send(), inlined: this loop is the hot path of training
-                if pg.shape != data.shape:
-                    pg = sum_to_shape(pg, data.shape)
-                if pg.dtype != data.dtype:
-                    pg = pg.astype(data.dtype)
-                if p.grad_fn is None:
-                    prev = leaves.get(id(p))
-                    leaves[id(p)] = (p, pg) if prev is None else (p, prev[1] + pg)
-                else:
-                    prev = grads.get(p.grad_fn)
-                    grads[p.grad_fn] = pg if prev is None else prev + pg
-            if not retain_graph:
-                node.release()
+                f = p.grad_fn
+                if pg is not None and p.requires_grad:
+                    if create:
+                        self.send(p, pg if isinstance(pg, Tensor) else Tensor._wrap(np.asarray(pg)))
+                    else:  # send(), inlined: this loop is the hot path of training
+                        data = p._data
+                        if pg.shape != data.shape:
+                            pg = sum_to_shape(pg, data.shape)
+                        if pg.dtype != data.dtype:
+                            pg = pg.astype(data.dtype)
+                        if f is None:
+                            prev = leaves.get(id(p))
+                            leaves[id(p)] = (p, pg) if prev is None else (p, prev[1] + pg)
+                        else:
+                            prev = grads.get(f)
+                            grads[f] = pg if prev is None else prev + pg
+                if f is not None:
+                    n = deps[f] - 1
+                    deps[f] = n
+                    if not n:
+                        push(f)
+            if not retain_graph:  # node.release(), inlined
+                node.saved = None
+                node.freed = True
+                node.__dict__.clear()
+
+
+def dependencies(roots) -> dict:
+    """For each graph node reachable from the nodes ``roots`` (Contexts), how many edges
+    of the reachable graph lead into it (how many uses of its output the backward pass
+    must wait for); roots count only the edges from other reachable nodes."""
+    deps = dict.fromkeys(roots, 0)
+    stack = list(deps)
+    pop, push = stack.pop, stack.append
+    get = deps.get
+    while stack:
+        for p in pop().parents:
+            if p is not None:
+                f = p.grad_fn
+                if f is not None:
+                    n = get(f)
+                    if n is None:
+                        deps[f] = 1
+                        push(f)
+                    else:
+                        deps[f] = n + 1
+    return deps
 
 
 def _retain(t, g, create: bool) -> None:
@@ -149,6 +198,9 @@ def run_backward(tensor, grad, retain_graph: bool = False, create_graph: bool = 
     accumulate(run.leaves.values())
 
 
+_new = object.__new__
+
+
 def accumulate(leaves) -> None:
     """Write gathered gradients, ``(tensor, gradient)`` pairs, into the tensors' ``.grad``,
     copying arrays where they are shared; Tensor gradients (``create_graph``) are added
@@ -159,9 +211,13 @@ def accumulate(leaves) -> None:
             t.grad = g if t.grad is None else t.grad + g
         elif t.grad is None:
             if g.base is not None or not g.flags.writeable or id(g) in given:
-                g = np.array(g, copy=True)
+                g = np.array(g, copy=True)  # also makes a NumPy scalar a 0-d array
             given.add(id(g))
-            t.grad = Tensor._wrap(g)
+            grad = _new(Tensor)  # Tensor._wrap(g), inlined
+            grad._data = g
+            grad.grad = grad.grad_fn = None
+            grad.requires_grad = False
+            t.grad = grad
         else:
             t.grad._data += g
 
@@ -188,7 +244,9 @@ def _seed(output, grad, create_graph: bool):
                 f"grad can be implicitly created only for one-element outputs, got shape "
                 f"{tuple(output.shape)}; call .sum() first or pass a gradient of that shape"
             )
-        g = np.ones(output._data.shape, dtype=output._data.dtype)
+        g = np.array(1, dtype=output._data.dtype)  # np.ones, at a quarter of the cost
+        if output._data.ndim:
+            g = g.reshape(output._data.shape)
     elif isinstance(grad, Tensor) and create_graph:
         g = grad if grad.dtype == output.dtype else grad.to(output.dtype)
     else:

@@ -26,9 +26,11 @@ from __future__ import annotations
 from numpy import asarray, ndarray
 
 from . import anomaly
-from .anomaly import enabled as anomaly_enabled
-from .grad_mode import is_grad_enabled
+from .anomaly import _local as _anomaly_mode
+from .grad_mode import _local as _grad_mode
 from .tensor import Tensor
+
+_new = object.__new__
 
 
 class Context:
@@ -158,6 +160,8 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **kwargs):
         """Run the op on Tensors (or arrays) and record it when a gradient is needed."""
+        # The hot path of every op: one pass over the inputs, the grad-mode and anomaly
+        # switches read as attributes, the Context and the Tensor filled in directly.
         arrays = []
         record = False
         for t in inputs:
@@ -167,26 +171,45 @@ class Function:
                     record = True
             else:
                 arrays.append(t)
-        if record and not is_grad_enabled():
-            record = False
-        if not record:
+        if not record or not _grad_mode.enabled:
             out = cls.forward(_NO_CONTEXT, *arrays, **kwargs)
             if type(out) is not ndarray:
                 out = asarray(out)
-            if anomaly_enabled():
+            if _anomaly_mode.on:
                 anomaly.check_forward(cls, out, None)
-            return Tensor._wrap(out)
-        ctx = Context()
+            t = _new(Tensor)
+            t._data = out
+            t.grad = t.grad_fn = None
+            t.requires_grad = False
+            return t
+        ctx = _new(Context)
+        ctx.saved = ()
+        ctx.retained = ctx.trace = None
+        ctx.freed = False
         ctx.fn = cls
-        ctx.parents = parents = tuple([t if isinstance(t, Tensor) else None for t in inputs])
-        ctx.needs_input_grad = tuple([p is not None and p.requires_grad for p in parents])
+        parents = []
+        needs = []
+        for t in inputs:
+            if isinstance(t, Tensor):
+                parents.append(t)
+                needs.append(t.requires_grad)
+            else:
+                parents.append(None)
+                needs.append(False)
+        ctx.parents = tuple(parents)
+        ctx.needs_input_grad = tuple(needs)
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not ndarray:
             out = asarray(out)
-        if anomaly_enabled():
+        if _anomaly_mode.on:
             ctx.trace = anomaly.creation_site()
             anomaly.check_forward(cls, out, ctx.trace)
-        return Tensor._wrap(out, ctx)
+        t = _new(Tensor)
+        t._data = out
+        t.grad = None
+        t.grad_fn = ctx
+        t.requires_grad = True
+        return t
 
 
 _NO_CONTEXT = _NoContext()

@@ -9,7 +9,15 @@ from __future__ import annotations
 import functools
 import threading
 
-_local = threading.local()
+
+class _Mode(threading.local):
+    """Per-thread switch; the class attribute is every new thread's default, so reading
+    it is a plain attribute access (the hot path of every op)."""
+
+    enabled = True
+
+
+_local = _Mode()
 
 
 def is_grad_enabled() -> bool:
@@ -22,7 +30,7 @@ def is_grad_enabled() -> bool:
     ...     print(tp.is_grad_enabled())
     False
     """
-    return getattr(_local, "enabled", True)
+    return _local.enabled
 
 
 def _set(mode: bool) -> None:

@@ -209,7 +209,7 @@ class Linear(Layer):
                 f"as Linear({x_in.shape[1]}, {self.n_out})"
             )
         self.x_in = x_in
-        out = x_in @ self.w.T
+        out = kernels.linear_product(x_in, self.w)
         out += self.b
         return out
 

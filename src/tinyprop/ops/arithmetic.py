@@ -165,6 +165,12 @@ class RPowScalar(Function):
 # ---- public functions -----------------------------------------------------------
 
 
+def _same_float(a, b) -> bool:
+    """Both Tensors of the same float dtype: ``pair`` would pass them through unchanged."""
+    return (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype
+            and a._data.dtype.kind == "f")
+
+
 def _scaled(b, alpha, what):
     if alpha is True:  # PyTorch's alpha for bool tensors; a no-op, as it always was here
         return b
@@ -186,6 +192,8 @@ def add(input, other, *, alpha=1) -> Tensor:
     >>> tp.add(tp.tensor([1.0, 2.0]), tp.tensor([1.0, 1.0]), alpha=10).tolist()
     [11.0, 12.0]
     """
+    if alpha == 1 and _same_float(input, other):  # the common case: nothing to coerce
+        return binary(Add, "add", input, other)
     return binary(Add, "add", *pair(input, _scaled(other, alpha, "add")))
 
 
@@ -197,6 +205,8 @@ def sub(input, other, *, alpha=1) -> Tensor:
     >>> tp.sub(tp.tensor([3.0, 4.0]), 1).tolist()
     [2.0, 3.0]
     """
+    if alpha == 1 and _same_float(input, other):
+        return binary(Sub, "sub", input, other)
     return binary(Sub, "sub", *pair(input, _scaled(other, alpha, "sub")))
 
 
@@ -208,6 +218,8 @@ def mul(a, b) -> Tensor:
     >>> tp.mul(tp.tensor([1.0, 2.0]), tp.tensor([3.0, 4.0])).tolist()
     [3.0, 8.0]
     """
+    if _same_float(a, b):
+        return binary(Mul, "mul", a, b)
     return binary(Mul, "mul", *pair(a, b))
 
 

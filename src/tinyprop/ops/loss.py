@@ -58,7 +58,8 @@ class CrossEntropyIndex(Function):
     coefficients ``A``. When every row is ignored the mean is NaN and the gradient 0."""
 
     @staticmethod
-    def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction, what):
+    def forward(ctx, logits, target, *, weight, ignore_index, smoothing, reduction, what):
+        # the options are keywords: the graph node's inputs are the logits and the target
         n, c = logits.shape
         in_range = check_labels(target, c, ignore_index, what)
         plain = (weight is None and not smoothing and reduction != "none" and in_range
@@ -105,12 +106,12 @@ class CrossEntropyIndex(Function):
             scale = safe_mean(g, ctx.denom) if ctx.reduction == "mean" else g
             if isinstance(grad, np.ndarray):
                 grad *= scale  # the usual pass: in place, in the new array
-                return grad, None, None, None, None, None, None
-            return grad * scale, None, None, None, None, None, None
+                return grad, None
+            return grad * scale, None
         logp, safe, valid, w_row = ctx.saved
         n, c = logp.shape
         if ctx.reduction == "mean" and not valid.any():  # nothing counted: PyTorch's zeros
-            return np.zeros_like(logp), None, None, None, None, None, None
+            return np.zeros_like(logp), None
         s = row_scale(g, ctx.reduction, ctx.denom)
         eps = ctx.smoothing
         # loss_i = -sum_c A_ic logp_ic  =>  dloss_i/dlogits = softmax_i * sum_c A_ic - A_i
@@ -120,7 +121,7 @@ class CrossEntropyIndex(Function):
             wc = np.ones(c, dtype=logp.dtype) if ctx.weight is None else ctx.weight
             coef += (eps / c) * wc * valid[:, None]
         grad = kernels.softmax_xent_grad(np.exp(logp), coef)
-        return grad * s, None, None, None, None, None, None
+        return grad * s, None
 
 
 class CrossEntropyProb(Function):
@@ -215,6 +216,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     tinyprop.Size([2, 4])
     """
     what = "cross_entropy"
+    if (type(target) is np.ndarray and isinstance(input, Tensor) and weight is None
+            and size_average is None and reduce is None and type(ignore_index) is int
+            and ignore_index == -100 and type(label_smoothing) is float
+            and reduction == "mean" and label_smoothing == 0.0 and target.ndim == 1
+            and input._data.ndim == 2 and target.dtype.kind in "iu"
+            and input._data.dtype.kind == "f" and len(target) == len(input._data)
+            and type(reduction) is str):
+        # the training loop's call, (N, C) logits and (N,) integer labels with every
+        # option at its default: the checks below would all pass, so they are skipped
+        return CrossEntropyIndex.apply(input, target, weight=None, ignore_index=-100,
+                                      smoothing=0.0, reduction="mean", what=what)
     reduction = legacy_reduction(size_average, reduce, reduction, what)
     ignore_index = check_int(ignore_index, "ignore_index", what)
     if type(label_smoothing) is not float or not 0.0 <= label_smoothing <= 1.0:
@@ -231,8 +243,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
                               reduction, what)
     else:
         t = index_target(target, tdata, x, what)
-        out = CrossEntropyIndex.apply(rows(x), t, w, ignore_index, float(label_smoothing),
-                                      reduction, what)
+        out = CrossEntropyIndex.apply(rows(x), t, weight=w, ignore_index=ignore_index,
+                                      smoothing=float(label_smoothing), reduction=reduction,
+                                      what=what)
     if x.ndim == 1 and reduction == "none":
         return out.reshape(())
     return unrows(out, x, reduction)

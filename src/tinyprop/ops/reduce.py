@@ -17,6 +17,7 @@ from ._util import (
     DimensionError,
     as_tensor_arg,
     axis_args,
+    broadcast_grad,
     cast_result,
     expand_reduced,
     float_arg,
@@ -54,7 +55,7 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, g):
         g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
-        return np.broadcast_to(g, ctx.shape), None, None
+        return broadcast_grad(g, ctx.shape), None, None
 
 
 class Mean(Function):
@@ -67,7 +68,7 @@ class Mean(Function):
     def backward(ctx, g):
         g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
         n = _count(ctx.shape, ctx.axes)
-        return np.broadcast_to(g / builtins.max(n, 1), ctx.shape), None, None
+        return broadcast_grad(g / builtins.max(n, 1), ctx.shape), None, None
 
 
 class Extreme(Function):
@@ -208,6 +209,10 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     >>> tp.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(0)
     tensor([4., 6.])
     """
+    if (dim is None and axis is None and keepdims is None and dtype is None
+            and keepdim is False and isinstance(input, Tensor)
+            and input._data.dtype.kind == "f"):  # x.sum() of a float tensor: no casting
+        return Sum.apply(input, tuple(range(input._data.ndim)), False)
     a, axes, keepdim = _prep(input, dim, keepdim, axis, keepdims)
     a = cast_result(a, dtype)
     return Sum.apply(a, axes, keepdim)

@@ -9,6 +9,8 @@ from ._steps import _add_scaled, _mul_add_, _sub_scaled_
 from ._validate import check_bool, check_real
 from .optimizer import Optimizer
 
+_SMALL = 1 << 14  # parameters up to this many elements update through a temporary
+
 
 class SGD(Optimizer):
     r"""Stochastic gradient descent (PyTorch's update, step for step).
@@ -74,6 +76,25 @@ class SGD(Optimizer):
                 "(e.g. 0.9) or turn nesterov off"
             )
         return group
+
+    def _step_group(self, group: dict) -> None:
+        # Plain SGD (no momentum, decay or maximize: the seeds' update) skips the general
+        # per-parameter machinery; small parameters take a temporary instead of a scratch
+        # lookup, which costs more than the arithmetic. Same operations, same rounding.
+        if group["momentum"] or group["weight_decay"] or group["maximize"]:
+            return super()._step_group(group)
+        lr = float(group["lr"])
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            g, d = g._data, p._data
+            if g.shape != d.shape:
+                self._grad_of(p)  # raises the shape error
+            if d.size <= _SMALL:
+                d -= g * lr  # a Python float keeps g's dtype
+            else:
+                _sub_scaled_(d, g, lr, self._scratch(d, 2)[1])
 
     def _update(self, p, g, state: dict, group: dict) -> None:
         # two scratch arrays: ``spare`` may hold the effective gradient, so the last
