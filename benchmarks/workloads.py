@@ -365,3 +365,117 @@ def op_forward_backward(lib: str, name: str):
         b.grad = None
 
     return fb
+
+
+# ---- scaling: one SGD step of a 784-H-10 ReLU MLP, against width H and batch size ------
+
+def scale_batch(batch: int, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((batch, 784), dtype=np.float32), rng.integers(0, 10, batch)
+
+
+def scale_tinyprop(engine_name: str, width: int, batch: int):
+    from tinyprop import manual, nn, optim
+    from tinyprop.train import AutogradEngine, ManualEngine, to_manual_network
+
+    X, y = scale_batch(batch)
+    model = nn.Sequential(nn.Linear(784, width), nn.ReLU(), nn.Linear(width, 10))
+    if engine_name == "autograd":
+        engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.01))
+    else:
+        engine = ManualEngine(to_manual_network(model), manual.SoftmaxCrossEntropy(),
+                              lambda p: optim.SGD(p, lr=0.01))
+    return lambda: engine.train_step(X, y)
+
+
+def scale_torch(width: int, batch: int):
+    import torch
+
+    X, y = scale_batch(batch)
+    model = torch.nn.Sequential(torch.nn.Linear(784, width), torch.nn.ReLU(),
+                                torch.nn.Linear(width, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(Xt), yt).backward()
+        opt.step()
+
+    return step
+
+
+def scale_jax(width: int, batch: int):
+    import jax
+
+    X, y = scale_batch(batch)
+    params, jstep = _jax_mlp([784, width, 10], "relu")
+    Xj, yj = jax.device_put(X), jax.device_put(y.astype(np.int32))
+    state = {"p": params}
+
+    def step():
+        state["p"] = jstep(state["p"], Xj, yj)
+        jax.block_until_ready(state["p"])
+
+    return step
+
+
+# ---- one registry: what a benchmark process (or a worker of one library) can build -----
+
+LIBRARY = {"tinyprop-autograd": "numpy", "tinyprop-manual": "numpy",
+           "numpy-hand-fused": "numpy", "matmul-lower-bound": "numpy", "numpy": "numpy",
+           "tinyprop": "numpy", "pytorch": "torch", "torch": "torch", "jax-jit": "jax",
+           "sklearn-MLPClassifier": "sklearn"}
+"""The library (and so the worker process) each contender belongs to: NumPy's OpenBLAS
+for tinyprop and the NumPy bounds, PyTorch's and JAX's own thread pools for the others."""
+
+_DATA: dict = {}
+
+
+def _fashion(quick: bool):
+    if quick not in _DATA:
+        import run  # the data loader lives with the script
+
+        _DATA[quick] = run.fashion(quick)
+    return _DATA[quick]
+
+
+def make(workload: str, name: str, quick: bool = False, **p):
+    """The timed function of contender ``name`` on ``workload`` (``step``, ``epoch``,
+    ``op-forward``, ``op-forward-backward`` or ``scale``), built in this process."""
+    if workload == "step":
+        X, y = digits_batch()
+        if name.startswith("tinyprop-"):
+            return step_tinyprop(name.split("-", 1)[1], X, y)
+        return {"numpy-hand-fused": step_numpy, "pytorch": step_torch,
+                "jax-jit": step_jax}[name](X, y)
+    if workload == "epoch":
+        X, y, _ = _fashion(quick)
+        b = p["batch"]
+        if name.startswith("tinyprop-"):
+            return epoch_tinyprop(name.split("-", 1)[1], X, y, b)
+        return {"numpy-hand-fused": epoch_numpy, "matmul-lower-bound": epoch_matmul_bound,
+                "pytorch": epoch_torch, "jax-jit": epoch_jax,
+                "sklearn-MLPClassifier": epoch_sklearn}[name](X, y, b)
+    if workload == "op-forward":
+        return op_forward(name, p["op"])
+    if workload == "op-forward-backward":
+        return op_forward_backward(name, p["op"])
+    if workload == "scale":
+        if name.startswith("tinyprop-"):
+            return scale_tinyprop(name.split("-", 1)[1], p["width"], p["batch"])
+        return {"pytorch": scale_torch, "jax-jit": scale_jax}[name](p["width"], p["batch"])
+    raise ValueError(f"unknown workload {workload!r}")
+
+
+def threadpools() -> list:
+    """The BLAS and OpenMP pools loaded in this process (threadpoolctl): library, kernel
+    (OpenBLAS's core type), version and thread count."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return [{"note": "threadpoolctl not installed"}]
+    keys = ("user_api", "internal_api", "prefix", "version", "architecture", "num_threads",
+            "threading_layer")
+    return [{k: info.get(k) for k in keys if info.get(k) is not None}
+            for info in threadpool_info()]
