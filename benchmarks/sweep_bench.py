@@ -13,7 +13,10 @@ them before the clock starts; the cluster start is reported on its own):
   the median ratio). Target on a 2-core machine: at most 0.6x.
 
 The load average and the other busy processes are printed: on a shared machine they
-are what limits the ratio.
+are what limits the ratio. For reference the script also runs the same trials with no
+Dask at all, in one plain process and split over two (``--no-baseline`` skips it): the
+ratio of those is what the machine's two cores give two busy processes, the best a
+sweep can do here.
 """
 
 from __future__ import annotations
@@ -61,6 +64,33 @@ def sweep_once(client, out: Path, trials: int, epochs: int) -> tuple[float, list
     return wall, list(frame["wall_time_s"])
 
 
+_PLAIN = """
+import sys, tempfile, time
+from threadpoolctl import threadpool_limits
+from tinyprop.train import TrainConfig, train_run
+first, count, epochs = (int(a) for a in sys.argv[1:4])
+with threadpool_limits(1):
+    start = time.perf_counter()
+    for seed in range(first, first + count):
+        train_run(TrainConfig(data="digits", epochs=epochs, seed=seed, plots=False,
+                              progress=False), out=tempfile.mkdtemp() + "/r", verbose=False)
+print(time.perf_counter() - start)
+"""
+
+
+def plain_processes(n: int, trials: int, epochs: int) -> float:
+    """Wall time of ``trials`` digits runs split over ``n`` plain processes (no Dask),
+    each process timing its own runs after its imports; the slowest process counts."""
+    import subprocess
+
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    share = trials // n
+    procs = [subprocess.Popen([sys.executable, "-c", _PLAIN, str(i * share), str(share),
+                               str(epochs)], env=env, stdout=subprocess.PIPE, text=True)
+             for i in range(n)]
+    return max(float(p.communicate()[0].strip().splitlines()[-1]) for p in procs)
+
+
 def warm(client, root: Path) -> None:
     """Import tinyprop and load digits in every worker (one trial per worker)."""
     import tinyprop.sweep as sweep
@@ -77,6 +107,8 @@ def main() -> int:
                         help="epochs per digits trial (default 60: about 0.4 s each)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the same trials in plain processes (no Dask)")
     args = parser.parse_args()
     if args.quick:
         args.trials, args.epochs, args.rounds = 4, 2, 1
@@ -119,6 +151,14 @@ def measure(args, root: Path) -> int:
     print(f"per-trial overhead (1 worker): {statistics.median(overhead):.3f} s "
           f"(target < 0.3 s)")
     print(f"scaling 2 workers / 1 worker: {statistics.median(ratio):.2f}x (target <= 0.6x)")
+    if not args.no_baseline:
+        plain = {n: [] for n in (1, 2)}
+        for _ in range(args.rounds):
+            for n in (1, 2):
+                plain[n].append(plain_processes(n, args.trials, args.epochs))
+        one, two = statistics.median(plain[1]), statistics.median(plain[2])
+        print(f"the machine without Dask: the same trials in 1 plain process {one:.2f} s, "
+              f"split over 2 processes {two:.2f} s: {two / one:.2f}x")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 
