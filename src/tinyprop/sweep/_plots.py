@@ -86,6 +86,26 @@ def _order(values) -> list:
         return seen
 
 
+def colour_floor(values) -> float:
+    """The lowest value the heatmap's colour scale shows: the smallest value that is not
+    far below the others (more than 1.5 interquartile ranges under the first quartile,
+    and under half the best). One failed setting (zero init at chance level, say) would
+    otherwise stretch the scale so that the differences between the others vanish.
+
+    >>> colour_floor(np.array([[0.96, 0.97], [0.08, 0.98]]))
+    0.96
+    >>> colour_floor(np.array([0.5, 0.7, 0.9]))
+    0.5
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return 0.0
+    q1, q3 = np.percentile(v, [25, 75])
+    keep = v[(v >= q1 - 1.5 * (q3 - q1)) | (v >= v.max() / 2)]
+    return float(keep.min())
+
+
 def heatmap(summary, swept: list[str], path: Path, axes: list[list] | None = None) -> Path:
     """Mean test accuracy over the seeds for each cell of a two-option grid (``axes``: the
     values of each option in the order to show them)."""
@@ -99,20 +119,27 @@ def heatmap(summary, swept: list[str], path: Path, axes: list[list] | None = Non
         mean[i, j], std[i, j] = r.test_accuracy_mean, r.test_accuracy_std
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(1.6 * len(cols) + 2.5, 0.8 * len(rows) + 2))
-    im = ax.imshow(mean, cmap="viridis", aspect="auto")
+    low = colour_floor(mean)
+    # far-below cells in grey: the scale keeps the others apart
+    cmap = plt.get_cmap("viridis").with_extremes(under="0.75")
+    im = ax.imshow(mean, cmap=cmap, aspect="auto", vmin=low)
+    middle = (low + np.nanmax(mean)) / 2 if np.isfinite(mean).any() else 0.0
     for i in range(len(rows)):
         for j in range(len(cols)):
             if np.isfinite(mean[i, j]):
                 text = f"{mean[i, j]:.3f}" + ("" if np.isnan(std[i, j]) else
                                               f"\n± {std[i, j]:.3f}")
-                light = mean[i, j] < np.nanmean(mean)
+                light = low <= mean[i, j] < middle  # dark viridis: white text
                 ax.text(j, i, text, ha="center", va="center", fontsize=9,
                         color="white" if light else "black")
     ax.set_xticks(range(len(cols)), [str(c) for c in cols])
     ax.set_yticks(range(len(rows)), [str(r) for r in rows])
     ax.set_xlabel(swept[1])
     ax.set_ylabel(swept[0])
-    fig.colorbar(im, ax=ax, label="mean test accuracy")
+    below = bool(np.nanmin(mean) < low) if np.isfinite(mean).any() else False
+    fig.colorbar(im, ax=ax, label="mean test accuracy" + (" (grey: far below)" if below
+                                                          else ""),
+                 extend="min" if below else "neither")
     ax.set_title("final test accuracy (mean ± std over seeds)")
     fig.tight_layout()
     finish(fig, path)
