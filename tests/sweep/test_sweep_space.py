@@ -106,6 +106,22 @@ def test_bad_input_is_one_line_and_exit_2_before_anything_exists(args, received,
     assert not out.exists()                             # nothing created
 
 
+def test_a_scheduler_nothing_answers_is_one_line_at_once_and_nothing_exists(tmp_path,
+                                                                           capsys):
+    import socket
+
+    with socket.socket() as s:  # a port that was free a moment ago: refused now
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "sweep"
+    code = main(["sweep", "--data", "circles", "--epochs", "1", "--grid", "lr=0.1,0.2",
+                 "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(out)])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, lines
+    assert f"127.0.0.1:{port}: expected a running scheduler there, got " in lines[0]
+    assert "dask scheduler" in lines[0] and not out.exists()
+
+
 def test_resume_refuses_new_settings_and_a_missing_sweep(tmp_path, capsys):
     code = main(["sweep", "--resume", str(tmp_path / "none")])
     assert code == 2 and "does not exist" in capsys.readouterr().err

@@ -61,6 +61,9 @@ def run(grid: dict | None = None, *, sample: dict | None = None, trials: int | N
         plan = _plan_optuna if optuna is not None else _plan
         trial_list, fixed, seeds, record = plan(grid, sample, trials, seeds, sample_seed,
                                                 max_trials, yes, options, optuna)
+        from ._engine import check_reachable
+
+        check_reachable(scheduler)  # before the sweep directory exists
         sweep_dir, lock = _make_dir(out)
         index = Index.create(sweep_dir, options=fixed, space=record, seeds=seeds,
                              trials=trial_list, swept=record.get("sample") if optuna else None)
