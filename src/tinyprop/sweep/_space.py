@@ -148,6 +148,22 @@ def _split_assignment(text: str, flag: str) -> tuple[str, str]:
     return name, values
 
 
+def _axis(item: str, flag: str, seen: dict) -> tuple[str, str, str]:
+    """``NAME=VALUES`` of ``--grid``/``--sample``: the option's name (a train option other
+    than the seed, not given before in ``seen``), its values' text, and where it came from
+    (for messages)."""
+    raw, values = _split_assignment(item, flag)
+    where = f"{flag} {item}"
+    name = check_name(raw, where)
+    if name == "seed":
+        raise ConfigError(f"{where}: expected the seed axis in --seeds, got seed in {flag}; "
+                          f"{SEED_FIX}")
+    if name in seen:
+        raise ConfigError(f"{where}: expected each option once, got {name} twice; put all "
+                          f"its values in one {flag} {name}=...")
+    return name, values, where
+
+
 def parse_grid(items) -> dict:
     """``--grid`` items as a dict of option -> list of values.
 
@@ -158,15 +174,7 @@ def parse_grid(items) -> dict:
     """
     grid: dict = {}
     for item in items or ():
-        raw, values = _split_assignment(item, "--grid")
-        where = f"--grid {item}"
-        name = check_name(raw, where)
-        if name == "seed":
-            raise ConfigError(f"{where}: expected the seed axis in --seeds, got seed in --grid; "
-                          f"{SEED_FIX}")
-        if name in grid:
-            raise ConfigError(f"{where}: expected each option once, got {name} twice; put "
-                              f"all its values in one --grid {name}=...")
+        name, values, where = _axis(item, "--grid", grid)
         sep = ";" if _field_types()[name].startswith("list[") else ","
         parts = [p for p in values.split(sep) if p.strip() != ""]
         if not parts:
@@ -185,15 +193,7 @@ def parse_sample(items) -> dict:
     """
     space: dict = {}
     for item in items or ():
-        raw, values = _split_assignment(item, "--sample")
-        where = f"--sample {item}"
-        name = check_name(raw, where)
-        if name == "seed":
-            raise ConfigError(f"{where}: expected the seed axis in --seeds, got seed in "
-                          f"--sample; {SEED_FIX}")
-        if name in space:
-            raise ConfigError(f"{where}: expected each option once, got {name} twice; give "
-                          "it one --sample")
+        name, values, where = _axis(item, "--sample", space)
         if ":" in values:
             space[name] = _distribution(name, values, where)
         else:
