@@ -238,3 +238,111 @@ def test_linear_of_one_sample_has_second_derivatives():
     x = tp.tensor(np.random.default_rng(9).standard_normal((1, 4)), requires_grad=True)
     assert tp.gradcheck(lambda a, b: tp.linear(a, b).tanh(), (x, w))
     assert tp.gradgradcheck(lambda a, b: tp.linear(a, b).tanh(), (x, w))
+
+
+# ---- round 3: the plain backward, one- to three-input apply, Sum's one-element gradient --
+
+
+def _mlp_grads(route: str, seed: int = 0):
+    """Gradients of a small MLP (shared node, retained grad, leaf used twice) taken by
+    ``loss.backward()`` (the plain route) or by the general ``_Pass`` route."""
+    from tinyprop import anomaly
+
+    rng = np.random.default_rng(seed)
+    x = tp.tensor(rng.standard_normal((8, 5)).astype(np.float32), requires_grad=True)
+    w = tp.tensor(rng.standard_normal((4, 5)).astype(np.float32), requires_grad=True)
+    b = tp.tensor(rng.standard_normal(4).astype(np.float32), requires_grad=True)
+    h = tp.tanh(tp.linear(x, w, b))
+    h.retain_grad()
+    z = h * h + h - b  # h used three times, b twice
+    loss = tp.cross_entropy(z, np.arange(8) % 4) + (x * x).sum() + x.sum()
+    if route == "plain":
+        loss.backward()
+    elif route == "inputs":  # the general _Pass with every leaf asked for
+        loss.backward(inputs=[x, w, b])
+    elif route == "gradient":
+        loss.backward(tp.tensor(np.float32(1.0)))
+    else:  # anomaly mode takes the general route too
+        with anomaly.detect_anomaly():
+            loss.backward()
+    grads = [t.grad.numpy() for t in (x, w, b)]
+    if route != "inputs":
+        grads.append(h.grad.numpy())
+    return grads
+
+
+@pytest.mark.parametrize("route", ["inputs", "gradient", "anomaly"])
+def test_plain_backward_is_the_general_pass_bit_for_bit(route):
+    plain = _mlp_grads("plain")
+    other = _mlp_grads(route)
+    for p, o in zip(plain, other):
+        assert p.dtype == o.dtype and np.array_equal(p.view(np.uint8), o.view(np.uint8))
+
+
+def test_plain_backward_keeps_its_errors_and_retain_graph():
+    x = tp.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()  # retained: a second pass accumulates
+    assert x.grad.tolist() == [4.0, 8.0]
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+    with pytest.raises(RuntimeError, match="one-element"):
+        (x * 2).backward()
+    # a leaf reached twice gets one owned, writable gradient per leaf
+    a = tp.tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    c = tp.tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    (a + c).sum().backward()
+    assert a.grad._data is not c.grad._data
+    assert a.grad._data.flags.writeable and a.grad._data.base is None
+    a.grad._data[0, 0] = 5.0
+    assert c.grad._data[0, 0] == 1.0
+
+
+def test_apply_unpacked_inputs_build_the_same_node():
+    from tinyprop.ops.affine import LinearFunction
+    from tinyprop.ops.arithmetic import Add
+    from tinyprop.ops.reduce import Sum
+
+    x = tp.tensor(np.ones((2, 3), np.float32))
+    w = tp.tensor(np.ones((4, 3), np.float32), requires_grad=True)
+    b = tp.tensor(np.zeros(4, np.float32), requires_grad=True)
+    out = LinearFunction.apply(x, w, b)
+    assert out.grad_fn.parents == (x, w, b)
+    assert out.grad_fn.needs_input_grad == (False, True, True)
+    s = Sum.apply(w, (0,), False)
+    assert s.grad_fn.parents == (w, None, None)
+    assert s.grad_fn.needs_input_grad == (True, False, False)
+    t = Add.apply(w, np.ones(3, np.float32))  # a Tensor and an array
+    assert t.grad_fn.parents == (w, None) and t.grad_fn.needs_input_grad == (True, False)
+    u = Add.apply(x, x)  # nothing requires grad: not recorded
+    assert u.grad_fn is None and not u.requires_grad
+    with tp.no_grad():
+        assert Add.apply(w, w).grad_fn is None
+    # mixed inputs of three (Tensor, array, Tensor) take the general loop
+    b2 = tp.tensor(np.zeros(2, np.float32), requires_grad=True)
+    m = LinearFunction.apply(w, np.ones((2, 3), np.float32), b2)
+    assert m.grad_fn.parents == (w, None, b2)
+    assert m.grad_fn.needs_input_grad == (True, False, True)
+
+
+@pytest.mark.parametrize("shape,dim,keepdim", [((32, 50), None, False), ((1, 3), 1, False),
+                                               ((2, 1), 0, True), ((), None, False),
+                                               ((0, 3), None, False)])
+def test_sum_of_one_element_gradient_is_the_expanded_route(shape, dim, keepdim):
+    from tinyprop.ops._util import expand_reduced
+
+    x = tp.tensor(np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape),
+                  requires_grad=True)
+    s = x.sum() if dim is None else x.sum(dim, keepdim=keepdim)
+    g = np.full(s.shape, 3.0, np.float32)
+    s.backward(tp.tensor(g))
+    axes = tuple(range(len(shape))) if dim is None else (dim,)
+    ref = np.broadcast_to(expand_reduced(g, shape, axes, keepdim), shape)
+    assert np.array_equal(x.grad.numpy(), ref)
+
+
+def test_add_shape_error_stays_clear():
+    a = tp.tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    with pytest.raises(ValueError, match="do not broadcast"):
+        a + tp.tensor(np.ones((4, 3), np.float32))

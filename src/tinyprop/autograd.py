@@ -158,6 +158,79 @@ class _Pass:
                 node.__dict__.clear()
 
 
+def _run_plain(root, g, retain_graph: bool) -> dict:
+    """``_Pass.run`` for the training loop's ``loss.backward()``: one root node, nothing
+    recorded (no ``create_graph``), no ``inputs=``, anomaly mode off. The same walk in
+    the same order, without the checks that cannot apply and without building a
+    ``_Pass``; returns the leaves reached, ``id(tensor) -> (tensor, gradient)``."""
+    deps = {root: 0}  # dependencies([root]), inlined
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    get = deps.get
+    while stack:
+        for p in pop().parents:
+            if p is not None:
+                f = p.grad_fn
+                if f is not None:
+                    n = get(f)
+                    if n is None:
+                        deps[f] = 1
+                        push(f)
+                    else:
+                        deps[f] = n + 1
+    grads = {root: g}
+    leaves = {}
+    ready = [root]  # a single root has no consumer in its own graph
+    pop, push = ready.pop, ready.append
+    while ready:
+        node = pop()
+        parents = node.parents
+        g = grads.pop(node, None)
+        if g is None:  # no gradient reached this node: only release its inputs
+            for p in parents:
+                if p is not None and p.grad_fn is not None:
+                    f = p.grad_fn
+                    deps[f] -= 1
+                    if not deps[f]:
+                        push(f)
+            continue
+        if node.freed:
+            raise _freed_error(node)
+        if node.retained is not None:
+            _retain(node.retained(), g, False)
+        in_grads = node.fn.backward(node, g)
+        if type(in_grads) is not tuple:
+            in_grads = in_grads if isinstance(in_grads, tuple) else (in_grads,)
+        if len(in_grads) < len(parents):
+            in_grads = in_grads + (None,) * (len(parents) - len(in_grads))
+        for p, pg in zip(parents, in_grads):
+            if p is None:
+                continue
+            f = p.grad_fn
+            if pg is not None and p.requires_grad:
+                data = p._data
+                if pg.shape != data.shape:
+                    pg = sum_to_shape(pg, data.shape)
+                if pg.dtype != data.dtype:
+                    pg = pg.astype(data.dtype)
+                if f is None:
+                    prev = leaves.get(id(p))
+                    leaves[id(p)] = (p, pg) if prev is None else (p, prev[1] + pg)
+                else:
+                    prev = grads.get(f)
+                    grads[f] = pg if prev is None else prev + pg
+            if f is not None:
+                n = deps[f] - 1
+                deps[f] = n
+                if not n:
+                    push(f)
+        if not retain_graph:  # node.release(), inlined
+            node.saved = None
+            node.freed = True
+            node.__dict__.clear()
+    return leaves
+
+
 def dependencies(roots) -> dict:
     """For each graph node reachable from the nodes ``roots`` (Contexts), how many edges
     of the reachable graph lead into it (how many uses of its output the backward pass
@@ -211,7 +284,8 @@ def accumulate(leaves) -> None:
             t.grad = g if t.grad is None else t.grad + g
         elif t.grad is None:
             if g.base is not None or not g.flags.writeable or id(g) in given:
-                g = np.array(g, copy=True)  # also makes a NumPy scalar a 0-d array
+                # np.array also makes a NumPy scalar a 0-d array; the method is cheaper
+                g = g.copy(order="K") if type(g) is np.ndarray else np.array(g, copy=True)
             given.add(id(g))
             grad = _new(Tensor)  # Tensor._wrap(g), inlined
             grad._data = g
@@ -286,6 +360,16 @@ def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
             "backward() on a tensor that does not require grad: no input of the "
             "computation had requires_grad=True (or it ran under no_grad())"
         )
+    node = self.grad_fn
+    if (gradient is None and inputs is None and create_graph is False and node is not None
+            and not anomaly._local.on and self._data.size == 1):
+        # the training loop's loss.backward(): _seed's ones and run_backward, inlined
+        data = self._data
+        g = np.array(1, dtype=data.dtype)
+        if data.ndim:
+            g = g.reshape(data.shape)
+        accumulate(_run_plain(node, g, bool(retain_graph)).values())
+        return
     g = _seed(self, gradient, create_graph)
     retain = create_graph if retain_graph is None else retain_graph
     if inputs is None:

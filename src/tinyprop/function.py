@@ -160,17 +160,53 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **kwargs):
         """Run the op on Tensors (or arrays) and record it when a gradient is needed."""
-        # The hot path of every op: one pass over the inputs, the grad-mode and anomaly
-        # switches read as attributes, the Context and the Tensor filled in directly.
-        arrays = []
-        record = False
-        for t in inputs:
-            if isinstance(t, Tensor):
-                arrays.append(t._data)
-                if t.requires_grad:
-                    record = True
-            else:
-                arrays.append(t)
+        # The hot path of every op: the grad-mode and anomaly switches read as
+        # attributes, the Context and the Tensor filled in directly. One or two Tensor
+        # inputs (most calls) are unpacked without a loop; then the inputs tuple is the
+        # node's parents as it is.
+        n = len(inputs)
+        if n == 2 and isinstance(inputs[0], Tensor):
+            a, b = inputs
+            if isinstance(b, Tensor):
+                arrays = (a._data, b._data)
+                needs = (a.requires_grad, b.requires_grad)
+                record = needs[0] or needs[1]
+                parents = inputs
+            else:  # a Tensor and a constant (labels, an axis)
+                arrays = (a._data, b)
+                record = a.requires_grad
+                needs = (record, False)
+                parents = (a, None)
+        elif n == 1 and isinstance(inputs[0], Tensor):
+            a = inputs[0]
+            arrays = (a._data,)
+            needs = (a.requires_grad,)
+            record = needs[0]
+            parents = inputs
+        elif n == 3 and isinstance(inputs[0], Tensor) and (
+                isinstance(inputs[1], Tensor) is isinstance(inputs[2], Tensor)):
+            a, b, c = inputs
+            if isinstance(b, Tensor):  # linear(x, w, b)
+                arrays = (a._data, b._data, c._data)
+                needs = (a.requires_grad, b.requires_grad, c.requires_grad)
+                record = needs[0] or needs[1] or needs[2]
+                parents = inputs
+            else:  # a Tensor and two constants (a reduction's axes and keepdim)
+                arrays = (a._data, b, c)
+                record = a.requires_grad
+                needs = (record, False, False)
+                parents = (a, None, None)
+        else:
+            arrays = []
+            record = False
+            for t in inputs:
+                if isinstance(t, Tensor):
+                    arrays.append(t._data)
+                    if t.requires_grad:
+                        record = True
+                else:
+                    arrays.append(t)
+            parents = needs = None
         if not record or not _grad_mode.enabled:
             out = cls.forward(_NO_CONTEXT, *arrays, **kwargs)
             if type(out) is not ndarray:
@@ -187,17 +223,20 @@ class Function:
         ctx.retained = ctx.trace = None
         ctx.freed = False
         ctx.fn = cls
-        parents = []
-        needs = []
-        for t in inputs:
-            if isinstance(t, Tensor):
-                parents.append(t)
-                needs.append(t.requires_grad)
-            else:
-                parents.append(None)
-                needs.append(False)
-        ctx.parents = tuple(parents)
-        ctx.needs_input_grad = tuple(needs)
+        if parents is None:
+            parents = []
+            needs = []
+            for t in inputs:
+                if isinstance(t, Tensor):
+                    parents.append(t)
+                    needs.append(t.requires_grad)
+                else:
+                    parents.append(None)
+                    needs.append(False)
+            parents = tuple(parents)
+            needs = tuple(needs)
+        ctx.parents = parents
+        ctx.needs_input_grad = needs
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not ndarray:
             out = asarray(out)

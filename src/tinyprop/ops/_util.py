@@ -157,11 +157,12 @@ def broadcast_grad(g, shape):
     number of dimensions): a contiguous array gets its read-only zero-stride view built
     directly (about 10 x cheaper than NumPy's general routine); anything else, a Tensor
     of a recorded backward included, goes through ``np.broadcast_to``."""
+    if type(g) is np.ndarray and g.size == 1 and g.ndim <= len(shape):
+        # a full reduction's gradient (a size-1 array is contiguous): every stride 0
+        out = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
+        out.setflags(write=False)  # cheaper than out.flags.writeable = False
+        return out
     if type(g) is np.ndarray and g.ndim == len(shape) and g.flags.c_contiguous:
-        if g.size == 1:  # a full reduction's gradient: every stride 0
-            out = np.ndarray(shape, g.dtype, g, 0, (0,) * len(shape))
-            out.flags.writeable = False
-            return out
         gs = g.shape
         strides = []
         for n, m, st in zip(gs, shape, g.strides):
@@ -172,7 +173,7 @@ def broadcast_grad(g, shape):
             else:
                 return np.broadcast_to(g, shape)  # NumPy's error for shapes that differ
         out = np.ndarray(shape, g.dtype, g, 0, tuple(strides))
-        out.flags.writeable = False
+        out.setflags(write=False)
         return out
     return np.broadcast_to(g, shape)
 

@@ -193,6 +193,10 @@ def add(input, other, *, alpha=1) -> Tensor:
     [11.0, 12.0]
     """
     if alpha == 1 and _same_float(input, other):  # the common case: nothing to coerce
+        try:  # binary(), inlined
+            return Add.apply(input, other)
+        except ValueError:
+            pass  # binary() runs it again, to turn a shape error into a clear one
         return binary(Add, "add", input, other)
     return binary(Add, "add", *pair(input, _scaled(other, alpha, "add")))
 

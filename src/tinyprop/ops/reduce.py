@@ -39,6 +39,9 @@ MaxResult = _return_type("max")
 MinResult = _return_type("min")
 
 
+_ALL_AXES = [tuple(range(n)) for n in range(8)]  # x.sum()'s axes, built once
+
+
 def _count(shape, axes) -> int:
     n = 1
     for a in axes:
@@ -54,7 +57,8 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
+        if type(g) is not np.ndarray or g.size != 1:  # a one-element g broadcasts as it is
+            g = expand_reduced(g, ctx.shape, ctx.axes, ctx.keepdims)
         return broadcast_grad(g, ctx.shape), None, None
 
 
@@ -212,7 +216,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     if (dim is None and axis is None and keepdims is None and dtype is None
             and keepdim is False and isinstance(input, Tensor)
             and input._data.dtype.kind == "f"):  # x.sum() of a float tensor: no casting
-        return Sum.apply(input, tuple(range(input._data.ndim)), False)
+        ndim = input._data.ndim
+        return Sum.apply(input, _ALL_AXES[ndim] if ndim < 8 else tuple(range(ndim)), False)
     a, axes, keepdim = _prep(input, dim, keepdim, axis, keepdims)
     a = cast_result(a, dtype)
     return Sum.apply(a, axes, keepdim)
