@@ -54,17 +54,54 @@ def digits_batch(seed=0):
     return rng.random((32, 64), dtype=np.float32), rng.integers(0, 10, 32)
 
 
-def step_tinyprop(engine_name: str, X, y):
+def _tinyprop_step(engine_name: str, X, y, sizes, activation: str, lr: float):
+    """One SGD step of a one-hidden-layer MLP on (X, y) with either tinyprop engine."""
     from tinyprop import manual, nn, optim
     from tinyprop.train import AutogradEngine, ManualEngine, to_manual_network
 
-    model = nn.Sequential(nn.Linear(64, 50), nn.Tanh(), nn.Linear(50, 10))
+    act = nn.Tanh() if activation == "tanh" else nn.ReLU()
+    model = nn.Sequential(nn.Linear(sizes[0], sizes[1]), act, nn.Linear(sizes[1], sizes[2]))
     if engine_name == "autograd":
-        engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.1))
+        engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=lr))
     else:
         engine = ManualEngine(to_manual_network(model), manual.SoftmaxCrossEntropy(),
-                              lambda p: optim.SGD(p, lr=0.1))
+                              lambda p: optim.SGD(p, lr=lr))
     return lambda: engine.train_step(X, y)
+
+
+def _torch_step(X, y, sizes, activation: str, lr: float):
+    import torch
+
+    act = torch.nn.Tanh() if activation == "tanh" else torch.nn.ReLU()
+    model = torch.nn.Sequential(torch.nn.Linear(sizes[0], sizes[1]), act,
+                                torch.nn.Linear(sizes[1], sizes[2]))
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+    def step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(Xt), yt).backward()
+        opt.step()
+
+    return step
+
+
+def _jax_step(X, y, sizes, activation: str):
+    import jax
+
+    params, jstep = _jax_mlp(sizes, activation)
+    Xj, yj = jax.device_put(X), jax.device_put(y.astype(np.int32))
+    state = {"p": params}
+
+    def step():
+        state["p"] = jstep(state["p"], Xj, yj)
+        jax.block_until_ready(state["p"])
+
+    return step
+
+
+def step_tinyprop(engine_name: str, X, y):
+    return _tinyprop_step(engine_name, X, y, [64, 50, 10], "tanh", 0.1)
 
 
 def step_numpy(X, y):
@@ -97,19 +134,7 @@ def step_numpy(X, y):
 
 
 def step_torch(X, y):
-    import torch
-
-    model = torch.nn.Sequential(torch.nn.Linear(64, 50), torch.nn.Tanh(),
-                                torch.nn.Linear(50, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-
-    def step():
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(Xt), yt).backward()
-        opt.step()
-
-    return step
+    return _torch_step(X, y, [64, 50, 10], "tanh", 0.1)
 
 
 def _jax_mlp(sizes, activation):
@@ -141,17 +166,7 @@ def _jax_mlp(sizes, activation):
 
 
 def step_jax(X, y):
-    import jax
-
-    params, jstep = _jax_mlp([64, 50, 10], "tanh")
-    Xj, yj = jax.device_put(X), jax.device_put(y.astype(np.int32))
-    state = {"p": params}
-
-    def step():
-        state["p"] = jstep(state["p"], Xj, yj)
-        jax.block_until_ready(state["p"])
-
-    return step
+    return _jax_step(X, y, [64, 50, 10], "tanh")
 
 
 # ---- (b) Fashion-MNIST 784-256-128-10 ReLU, one SGD epoch including batching -----------
@@ -375,49 +390,18 @@ def scale_batch(batch: int, seed=0):
 
 
 def scale_tinyprop(engine_name: str, width: int, batch: int):
-    from tinyprop import manual, nn, optim
-    from tinyprop.train import AutogradEngine, ManualEngine, to_manual_network
-
     X, y = scale_batch(batch)
-    model = nn.Sequential(nn.Linear(784, width), nn.ReLU(), nn.Linear(width, 10))
-    if engine_name == "autograd":
-        engine = AutogradEngine(model, optim.SGD(model.parameters(), lr=0.01))
-    else:
-        engine = ManualEngine(to_manual_network(model), manual.SoftmaxCrossEntropy(),
-                              lambda p: optim.SGD(p, lr=0.01))
-    return lambda: engine.train_step(X, y)
+    return _tinyprop_step(engine_name, X, y, [784, width, 10], "relu", 0.01)
 
 
 def scale_torch(width: int, batch: int):
-    import torch
-
     X, y = scale_batch(batch)
-    model = torch.nn.Sequential(torch.nn.Linear(784, width), torch.nn.ReLU(),
-                                torch.nn.Linear(width, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-
-    def step():
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(Xt), yt).backward()
-        opt.step()
-
-    return step
+    return _torch_step(X, y, [784, width, 10], "relu", 0.01)
 
 
 def scale_jax(width: int, batch: int):
-    import jax
-
     X, y = scale_batch(batch)
-    params, jstep = _jax_mlp([784, width, 10], "relu")
-    Xj, yj = jax.device_put(X), jax.device_put(y.astype(np.int32))
-    state = {"p": params}
-
-    def step():
-        state["p"] = jstep(state["p"], Xj, yj)
-        jax.block_until_ready(state["p"])
-
-    return step
+    return _jax_step(X, y, [784, width, 10], "relu")
 
 
 # ---- one registry: what a benchmark process (or a worker of one library) can build -----
