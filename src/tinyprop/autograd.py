@@ -93,94 +93,21 @@ class _Pass:
     def run(self, retain_graph: bool) -> None:
         """Walk the graph from the roots, each node once all its consumers are done
         (Kahn's order over edge counts: no recursion, and no separate sorting pass)."""
-        check = anomaly._local.on
-        create = self.create_graph
-        grads, leaves, wanted = self.grads, self.leaves, self.wanted
         deps = dependencies(self.nodes)
         ready = [node for node in dict.fromkeys(self.nodes) if not deps[node]]
-        pop, push = ready.pop, ready.append
-        while ready:
-            node = pop()
-            parents = node.parents
-            g = grads.pop(node, None)
-            if g is None:  # no gradient reached this node: only release its inputs
-                for p in parents:
-                    if p is not None and p.grad_fn is not None:
-                        f = p.grad_fn
-                        deps[f] -= 1
-                        if not deps[f]:
-                            push(f)
-                continue
-            if node.freed:
-                raise _freed_error(node)
-            if wanted and node in wanted:
-                self.captured[id(wanted[node])] = g
-            if node.retained is not None:
-                _retain(node.retained(), g, create)
-            if create:
-                with enable_grad():
-                    in_grads = node.fn.backward(node.lifted(self.outputs.get(node)), g)
-            else:
-                in_grads = node.fn.backward(node, g)
-            if type(in_grads) is not tuple:
-                in_grads = in_grads if isinstance(in_grads, tuple) else (in_grads,)
-            if len(in_grads) < len(parents):
-                in_grads = in_grads + (None,) * (len(parents) - len(in_grads))
-            if check:
-                anomaly.check_backward(node, in_grads)
-            for p, pg in zip(parents, in_grads):
-                if p is None:
-                    continue
-                f = p.grad_fn
-                if pg is not None and p.requires_grad:
-                    if create:
-                        self.send(p, pg if isinstance(pg, Tensor) else Tensor._wrap(np.asarray(pg)))
-                    else:  # send(), inlined: this loop is the hot path of training
-                        data = p._data
-                        if pg.shape != data.shape:
-                            pg = sum_to_shape(pg, data.shape)
-                        if pg.dtype != data.dtype:
-                            pg = pg.astype(data.dtype)
-                        if f is None:
-                            prev = leaves.get(id(p))
-                            leaves[id(p)] = (p, pg) if prev is None else (p, prev[1] + pg)
-                        else:
-                            prev = grads.get(f)
-                            grads[f] = pg if prev is None else prev + pg
-                if f is not None:
-                    n = deps[f] - 1
-                    deps[f] = n
-                    if not n:
-                        push(f)
-            if not retain_graph:  # node.release(), inlined
-                node.saved = None
-                node.freed = True
-                node.__dict__.clear()
+        _walk(ready, self.grads, deps, self.leaves, retain_graph,
+              create=self if self.create_graph else None, check=anomaly._local.on,
+              wanted=self.wanted, captured=self.captured)
 
 
-def _run_plain(root, g, retain_graph: bool) -> dict:
-    """``_Pass.run`` for the training loop's ``loss.backward()``: one root node, nothing
-    recorded (no ``create_graph``), no ``inputs=``, anomaly mode off. The same walk in
-    the same order, without the checks that cannot apply and without building a
-    ``_Pass``; returns the leaves reached, ``id(tensor) -> (tensor, gradient)``."""
-    deps = {root: 0}  # dependencies([root]), inlined
-    stack = [root]
-    pop, push = stack.pop, stack.append
-    get = deps.get
-    while stack:
-        for p in pop().parents:
-            if p is not None:
-                f = p.grad_fn
-                if f is not None:
-                    n = get(f)
-                    if n is None:
-                        deps[f] = 1
-                        push(f)
-                    else:
-                        deps[f] = n + 1
-    grads = {root: g}
-    leaves = {}
-    ready = [root]  # a single root has no consumer in its own graph
+def _walk(ready, grads, deps, leaves, retain_graph: bool, *, create=None, check=False,
+          wanted=None, captured=None) -> None:
+    """The backward walk, the one loop of every backward pass: pop a node whose consumers
+    are all done, run its backward on the gradient of its output, pass each input's
+    gradient on (summed over uses, reduced to the input's shape and dtype), release the
+    node. ``create`` (the ``_Pass`` of a ``create_graph`` backward) records the backward
+    itself; ``check`` is anomaly mode; ``wanted``/``captured``: ``autograd.grad``'s
+    non-leaf inputs and their gradients."""
     pop, push = ready.pop, ready.append
     while ready:
         node = pop()
@@ -196,29 +123,40 @@ def _run_plain(root, g, retain_graph: bool) -> dict:
             continue
         if node.freed:
             raise _freed_error(node)
+        if wanted and node in wanted:
+            captured[id(wanted[node])] = g
         if node.retained is not None:
-            _retain(node.retained(), g, False)
-        in_grads = node.fn.backward(node, g)
+            _retain(node.retained(), g, create is not None)
+        if create is not None:
+            with enable_grad():
+                in_grads = node.fn.backward(node.lifted(create.outputs.get(node)), g)
+        else:
+            in_grads = node.fn.backward(node, g)
         if type(in_grads) is not tuple:
             in_grads = in_grads if isinstance(in_grads, tuple) else (in_grads,)
         if len(in_grads) < len(parents):
             in_grads = in_grads + (None,) * (len(parents) - len(in_grads))
+        if check:
+            anomaly.check_backward(node, in_grads)
         for p, pg in zip(parents, in_grads):
             if p is None:
                 continue
             f = p.grad_fn
             if pg is not None and p.requires_grad:
-                data = p._data
-                if pg.shape != data.shape:
-                    pg = sum_to_shape(pg, data.shape)
-                if pg.dtype != data.dtype:
-                    pg = pg.astype(data.dtype)
-                if f is None:
-                    prev = leaves.get(id(p))
-                    leaves[id(p)] = (p, pg) if prev is None else (p, prev[1] + pg)
-                else:
-                    prev = grads.get(f)
-                    grads[f] = pg if prev is None else prev + pg
+                if create is not None:
+                    create.send(p, pg if isinstance(pg, Tensor) else Tensor._wrap(np.asarray(pg)))
+                else:  # _Pass.send(), inlined: this loop is the hot path of training
+                    data = p._data
+                    if pg.shape != data.shape:
+                        pg = sum_to_shape(pg, data.shape)
+                    if pg.dtype != data.dtype:
+                        pg = pg.astype(data.dtype)
+                    if f is None:
+                        prev = leaves.get(id(p))
+                        leaves[id(p)] = (p, pg) if prev is None else (p, prev[1] + pg)
+                    else:
+                        prev = grads.get(f)
+                        grads[f] = pg if prev is None else prev + pg
             if f is not None:
                 n = deps[f] - 1
                 deps[f] = n
@@ -228,6 +166,30 @@ def _run_plain(root, g, retain_graph: bool) -> dict:
             node.saved = None
             node.freed = True
             node.__dict__.clear()
+
+
+def _run_plain(root, g, retain_graph: bool) -> dict:
+    """``_Pass.run`` for the training loop's ``loss.backward()``: one root node, nothing
+    recorded (no ``create_graph``), no ``inputs=``, anomaly mode off. The same walk
+    (:func:`_walk`) without building a ``_Pass``; returns the leaves reached,
+    ``id(tensor) -> (tensor, gradient)``."""
+    deps = {root: 0}  # dependencies([root]), inlined
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    get = deps.get
+    while stack:
+        for p in pop().parents:
+            if p is not None:
+                f = p.grad_fn
+                if f is not None:
+                    n = get(f)
+                    if n is None:
+                        deps[f] = 1
+                        push(f)
+                    else:
+                        deps[f] = n + 1
+    leaves = {}
+    _walk([root], {root: g}, deps, leaves, retain_graph)  # a single root has no consumer
     return leaves
 
 
