@@ -62,6 +62,25 @@ def test_sweep_on_a_running_cluster_writes_runs_index_table_and_plots(dask_clust
         assert (out / name).read_bytes()[:8] == PNG
     frame = sweep.load(out)
     assert len(frame) == 4 and set(frame["status"]) == {"done", "failed"}
+    # --resume --retry-failed runs the failed trials again, and only them; the failed
+    # attempts stay on disk, hidden (and out of `tinyprop runs`)
+    failed = {t["id"] for t in by_lr[1000]}
+    code = main(["sweep", "--resume", str(out), "--retry-failed", "--scheduler",
+                 dask_cluster.address, "--no-progress"])
+    assert code == 0
+    again = _records(out)
+    assert set(again) == set(records)
+    for trial_id, record in again.items():
+        same = record["attempt"] == records[trial_id]["attempt"]
+        assert same is (trial_id not in failed), trial_id
+    kept = sorted(p.name.split(".failed-")[0] for p in (out / "trials").iterdir()
+                  if ".failed-" in p.name)
+    assert kept == sorted(f".{i}" for i in failed)
+    assert {r["name"] for r in list_runs(out / "trials")} == set(records)
+    capsys.readouterr()
+    assert main(["sweep", "--retry-failed", "--grid", "lr=0.1", "--out",
+                 str(tmp_path / "new")]) == 2
+    assert "--retry-failed expected --resume DIR" in capsys.readouterr().err
 
 
 def test_a_worker_killed_mid_sweep_and_every_trial_runs_once(dask_cluster, tmp_path):

@@ -71,6 +71,9 @@ def add_arguments(parser) -> None:
                      "(default: sweeps/<time>)")
     run.add_argument("--resume", metavar="DIR", help="run the unfinished trials of an earlier "
                      "sweep (no space or train options with it)")
+    run.add_argument("--retry-failed", action="store_true", help="with --resume: run the "
+                     "failed trials again too (their directories are kept, hidden, as "
+                     "trials/.<id>.failed-<token>)")
     run.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler "
                      "(tcp://host:8786) or its scheduler file; default: a local cluster "
                      "started and stopped by the command")
@@ -132,9 +135,13 @@ def command(args) -> int:
         if given:
             raise ConfigError(f"--resume expected no space or train options (a sweep keeps "
                               f"its own), got {' '.join(given)}; drop them (--scheduler, "
-                              "--workers, --no-progress and --no-plots may go with --resume)")
-        out, kwargs = args.resume, dict(resume=args.resume)
+                              "--workers, --retry-failed, --no-progress and --no-plots may go with "
+                              "--resume)")
+        out, kwargs = args.resume, dict(resume=args.resume, retry_failed=args.retry_failed)
     else:
+        if args.retry_failed:
+            raise ConfigError("--retry-failed expected --resume DIR, got a new sweep; "
+                              "e.g. tinyprop sweep --resume sweeps/init --retry-failed")
         out = args.out or os.path.join("sweeps", time.strftime("%Y%m%d-%H%M%S"))
         kwargs = dict(grid=args.grid, sample=args.sample, trials=args.trials,
                       seeds=args.seeds if args.seeds is not None else 1, out=out,

@@ -26,7 +26,7 @@ def run(grid: dict | None = None, *, sample: dict | None = None, trials: int | N
         seeds=1, out=None, resume=None, scheduler=None, workers: int | None = None,
         max_trials: int = 1000, yes: bool = False, sample_seed: int = 0,
         progress: bool | None = None, plots: bool = True, on_trial_done=None,
-        optuna: str | None = None, **options):
+        optuna: str | None = None, retry_failed: bool = False, **options):
     """Train one run per trial on a Dask cluster; a pandas DataFrame, one row per trial.
 
     ``grid`` maps ``tinyprop train`` options to lists of values (scikit-learn's
@@ -41,13 +41,17 @@ def run(grid: dict | None = None, *, sample: dict | None = None, trials: int | N
     one per core), or on the running cluster at ``scheduler`` (an address, a scheduler
     file or a ``distributed.Client``). Each trial is a run directory
     ``out/trials/<id>``; ``out/sweep.json`` records every trial. ``resume=DIR`` runs the
-    trials of an earlier sweep that had not finished (no other option may be given).
+    trials of an earlier sweep that had not finished (no other option may be given), and
+    with ``retry_failed=True`` its failed trials as well.
     ``on_trial_done(trial)`` is called in this process with each finished trial's record.
     ``optuna="tpe"`` (or ``"random"``) lets an Optuna study choose the ``trials`` points of
     ``sample`` one after another from the results so far (needs optuna).
     Ctrl-C stops the sweep at once (the finished trials stay recorded) and raises
     ``KeyboardInterrupt``.
     """
+    if retry_failed and resume is None:
+        raise ConfigError("retry_failed expected resume=DIR (an earlier sweep), got a new "
+                          "sweep; e.g. run(resume='sweeps/init', retry_failed=True)")
     if resume is not None:
         given = {k: v for k, v in dict(grid=grid, sample=sample, trials=trials, out=out,
                                         optuna=optuna, **options).items() if v is not None}
@@ -55,7 +59,7 @@ def run(grid: dict | None = None, *, sample: dict | None = None, trials: int | N
             extra = sorted(given) + (["seeds"] if seeds != 1 else [])
             raise ConfigError(f"resume expected no space or train options (a sweep keeps "
                               f"its own), got {extra}; drop them (only scheduler, workers, "
-                              "progress and plots go with resume)")
+                              "progress, plots and retry_failed go with resume)")
         index, lock = _reopen(Path(resume))
     else:
         plan = _plan_optuna if optuna is not None else _plan
@@ -70,6 +74,8 @@ def run(grid: dict | None = None, *, sample: dict | None = None, trials: int | N
     with lock:
         index.data["sessions"] = index.data.get("sessions", 0) + 1
         clean_stale(index.dir)
+        if retry_failed:
+            _forget_failures(index)
         _harvest(index)
         index.save()
         todo = [t for t in index.trials if t["status"] not in FINISHED]
@@ -186,6 +192,19 @@ def _reopen(path: Path):
         lock.release()
         raise
     return index, lock
+
+
+def _forget_failures(index: Index) -> None:
+    """``retry_failed``: every failed trial is pending again; its directory is kept for
+    inspection as ``trials/.<id>.failed-<token>`` (hidden: reports and resume skip it)."""
+    for trial in index.trials:
+        if trial["status"] != "failed":
+            continue
+        final = index.dir / "trials" / trial["id"]
+        if final.exists():
+            os.rename(final, final.with_name(f".{trial['id']}.failed-{secrets.token_hex(3)}"))
+        trial["result"] = trial["error"] = None
+        index.set(trial["id"], "pending")
 
 
 def _harvest(index: Index) -> None:

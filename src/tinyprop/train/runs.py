@@ -138,7 +138,9 @@ def list_runs(root="runs") -> list[dict]:
                        "directory that holds runs")
     if _is_run(path):
         return [_run_row(path)]
-    return [_run_row(p) for p in sorted(path.iterdir()) if _is_run(p)]
+    # hidden directories (a sweep's unfinished or set-aside attempts) are not listed
+    return [_run_row(p) for p in sorted(path.iterdir())
+            if not p.name.startswith(".") and _is_run(p)]
 
 
 # ---- the table -------------------------------------------------------------------------
