@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._validate import check_float
 from ..train.callbacks import Callback
 from ._checks import check_positive_int
 from ._mpl import pyplot
@@ -40,13 +41,8 @@ class _Throttle:
 
     def __init__(self, every, min_interval) -> None:
         self.every = check_positive_int(every, "every")
-        if isinstance(min_interval, bool) or not isinstance(min_interval, (int, float)):
-            raise TypeError("min_interval must be a number of seconds >= 0, got "
-                            f"{type(min_interval).__name__}; pass e.g. min_interval=1.0")
-        if not (min_interval >= 0 and math.isfinite(min_interval)):
-            raise ValueError(f"min_interval must be a number of seconds >= 0, got "
-                             f"{min_interval!r}; pass e.g. min_interval=1.0 (0: every epoch)")
-        self.min_interval = float(min_interval)
+        self.min_interval = check_float(min_interval, "min_interval", low=0,
+                                        fix="pass e.g. min_interval=1.0 (0: every epoch)")
         self._last = -math.inf
 
     def due(self, epoch: int, trainer) -> bool:
