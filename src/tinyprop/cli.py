@@ -20,7 +20,7 @@ import sys
 import warnings
 
 from . import __version__
-from .errors import ConfigError, TinypropError
+from .errors import ConfigError, TinypropError, one_line
 
 COMMANDS = {
     "train": "train a model and write a run directory",
@@ -478,18 +478,6 @@ def _is_user_error(e: BaseException) -> bool:
     return isinstance(e, USER_ERRORS)
 
 
-def _one_line(e) -> str:
-    """An error's (or a warning's) whole message on one line, nothing cut: its lines
-    joined by a space after a colon, else by a semicolon."""
-    lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
-    if not lines:
-        return type(e).__name__
-    out = lines[0]
-    for prev, ln in zip(lines, lines[1:]):
-        out += (" " if prev.endswith(":") else "; ") + ln
-    return out
-
-
 def _run_command(args) -> int:
     """Run a command, holding back its warnings: printed as ``tinyprop: warning:`` lines
     after a command that returns, dropped when it fails with a user error (whose one line
@@ -498,7 +486,7 @@ def _run_command(args) -> int:
         warnings.simplefilter("default")
         code = HANDLERS[args.command](args)
     for w in caught:
-        print(f"tinyprop: warning: {_one_line(w.message)}", file=sys.stderr)
+        print(f"tinyprop: warning: {one_line(w.message)}", file=sys.stderr)
     return code
 
 
@@ -546,7 +534,7 @@ def main(argv=None) -> int:
             raise
         if debug:
             raise
-        print(f"tinyprop: error: {_one_line(e)}", file=sys.stderr)
+        print(f"tinyprop: error: {one_line(e)}", file=sys.stderr)
         return EXIT_DIVERGED if _diverged(e) else 2
 
 

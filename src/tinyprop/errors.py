@@ -158,3 +158,22 @@ class NumericalError(TinypropError, FloatingPointError):
     >>> issubclass(TrainingDiverged, NumericalError), issubclass(NumericalError, FloatingPointError)
     (True, True)
     """
+
+
+def one_line(e) -> str:
+    """An error's (or a warning's) whole message on one line, nothing cut: its lines
+    joined by a space after a colon, else by a semicolon; the type's name when empty.
+    What the command line prints after ``tinyprop: error:``, and what a sweep records
+    for a failed trial.
+
+    >>> one_line(ValueError("expected:" + chr(10) + "  a list" + chr(10) + "got 3"))
+    'expected: a list; got 3'
+    """
+    lines = [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+    if not lines:
+        return type(e).__name__
+    out = lines[0]
+    for prev, ln in zip(lines, lines[1:]):
+        out += (" " if prev.endswith(":") else "; ") + ln
+    return out
+

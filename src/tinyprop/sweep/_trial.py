@@ -25,6 +25,7 @@ import socket
 import time
 from pathlib import Path
 
+from .. import errors
 from .._atomic import atomic_write
 from ..errors import RunError, TinypropError
 
@@ -34,8 +35,9 @@ _RESULT_KEYS = ("test_accuracy", "test_loss", "train_accuracy", "train_loss", "v
 
 
 def one_line(e: BaseException) -> str:
-    """An exception's message on one line, its type first when it is not tinyprop's."""
-    text = " ".join(str(e).split()) or type(e).__name__
+    """An exception's message on one line (:func:`tinyprop.errors.one_line`), its type
+    first when it is not tinyprop's."""
+    text = errors.one_line(e)
     return text if isinstance(e, TinypropError) else f"{type(e).__name__}: {text}"
 
 
