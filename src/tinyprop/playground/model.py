@@ -172,26 +172,16 @@ def initial_model(s: Settings, n_out: int):
 
 
 def manual_network(model, s: Settings) -> manual.Network:
-    """A ``manual.Network`` with a copy of ``model``'s weights: ``manual.Linear``, the
-    manual activations, and :class:`Dropout` layers sharing one generator seeded alike."""
+    """A ``manual.Network`` with a copy of ``model``'s weights
+    (:func:`tinyprop.train.to_manual_network`), plus the playground's :class:`Identity`
+    and :class:`Dropout` layers, the dropout layers sharing one generator seeded alike."""
     from tinyprop import nn
+    from tinyprop.train import to_manual_network
 
-    acts = {nn.Tanh: manual.Tanh, nn.ReLU: manual.ReLU, nn.Sigmoid: manual.Sigmoid,
-            nn.Identity: Identity}
     drop_rng = np.random.default_rng(s.seed)
-    layers = []
-    for m in model:
-        if isinstance(m, nn.Linear):
-            lin = manual.Linear(m.in_features, m.out_features, init="zeros",
-                                dtype=m.weight.dtype)
-            lin.w[...] = m.weight._data
-            lin.b[...] = m.bias._data.reshape(1, -1)
-            layers.append(lin)
-        elif isinstance(m, nn.Dropout):
-            layers.append(Dropout(m.p, drop_rng))
-        else:
-            layers.append(acts[type(m)]())
-    return manual.Network(layers)
+    return to_manual_network(model, convert={
+        nn.Identity: lambda m: Identity(),
+        nn.Dropout: lambda m: Dropout(m.p, drop_rng)})
 
 
 def build_optimizer(s: Settings, params):

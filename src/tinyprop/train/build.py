@@ -140,11 +140,13 @@ def _init_linear(weight, bias, init: str, activation: str, std: float = 0.1) -> 
     nn_init.zeros_(bias)
 
 
-def to_manual_network(model):
+def to_manual_network(model, convert: dict | None = None):
     """A ``manual.Network`` computing the same function as an existing ``nn.Sequential``
     of ``Linear`` layers and activations, starting from a copy of its weights. Runs build
     theirs from the config with :func:`build_manual_model` (the command line and
-    :class:`Run` never convert); this is for a model in hand (the benchmarks use it).
+    :class:`Run` never convert); this is for a model in hand (the benchmarks and the
+    playground use it). ``convert`` maps further module types to a function that builds
+    the module's manual layer from it (the playground adds ``Dropout`` and ``Identity``).
 
     >>> import tinyprop as tp
     >>> model = build_model(TrainConfig(data="circles").resolved(), 2, 2)
@@ -156,10 +158,13 @@ def to_manual_network(model):
 
     activations = {nn.Tanh: manual.Tanh, nn.ReLU: manual.ReLU, nn.Sigmoid: manual.Sigmoid,
                    nn.LeakyReLU: manual.LeakyReLU}
+    convert = convert or {}
     layers = []
     for m in model:
         if isinstance(m, nn.Linear):
             layers.append(_manual_linear(m.weight._data, m.bias._data))
+        elif type(m) in convert:
+            layers.append(convert[type(m)](m))
         elif type(m) in activations:
             kwargs = {"negative_slope": m.negative_slope} if isinstance(m, nn.LeakyReLU) else {}
             layers.append(activations[type(m)](**kwargs))
