@@ -152,6 +152,20 @@ def test_activation_layers(ag, name, rng):
     np.testing.assert_allclose(grad_of(xt), d_in, atol=ATOL)
 
 
+def test_relu_backward_at_special_values(ag):
+    # zero where the output is <= 0 (even for an infinite gradient), the gradient where
+    # it is positive or NaN: PyTorch's rule, in both engines
+    x = np.array([[-1.0, 0.0, 2.0, np.nan, 3.0, -0.0]])
+    d = np.array([[np.inf, 1.0, 1.0, 5.0, np.inf, -np.inf]])
+    layer = ReLU()
+    layer.forward(x)
+    d_in = layer.backward(d)
+    xt = leaf(ag, x)
+    xt.relu().backward(const(ag, d))
+    np.testing.assert_array_equal(d_in, [[0.0, 0.0, 1.0, 5.0, np.inf, 0.0]])
+    np.testing.assert_array_equal(grad_of(xt), d_in)
+
+
 def test_linear_and_network(ag, rng):
     net = Network(
         [

@@ -309,7 +309,9 @@ class ReLU(_Activation):
         return self.x_out
 
     def _backward(self, d_out: Array) -> Array:
-        return d_out * (self.x_out > 0)  # the output is positive exactly where x_in is
+        # the autograd engine's rule: 0 where the output is <= 0 (an infinite gradient
+        # too), the gradient elsewhere (a NaN output passes it, as in PyTorch)
+        return kernels.zero_where(self.x_out <= 0, d_out)
 
 
 class LeakyReLU(_Activation):
