@@ -8,9 +8,16 @@ logsumexp, sigmoid/softplus, the softmax-cross-entropy gradient, ``sum_to_shape`
 broadcasting) and the affine backward -- plus the fast array routes they are built from
 (``amax``, ``row_sum``, ``col_sum``, ``linear_product``, ``relu``'s forward,
 ``zero_where``, ``row_indices``, ``labels_in_range``). Written once here, both engines
-compute exactly the same numbers. A one-line derivative (tanh's ``1 - y**2``, sigmoid's
-``y * (1 - y)``, ReLU's mask, LeakyReLU's slope) is not delicate: it sits inline, next
-to its forward, in each engine.
+compute exactly the same numbers. A one-line derivative (sigmoid's ``y * (1 - y)``,
+LeakyReLU's slope) is not delicate: it sits inline, next to its forward, in each engine;
+those of the hot path (the bias add, ReLU's and tanh's backward) live here because they
+have a compiled route.
+
+Compiled routes: with numba installed (the ``fast`` extra), ``add_rows_``,
+``relu_backward`` and ``tanh_backward`` (and, outside this module, the optimizers'
+update and the uint8 batches of ``DataLoader``) run as one compiled loop each
+(:mod:`tinyprop._jit`), bit for bit the same numbers as the NumPy route. ``use_jit``
+turns them off or on.
 """
 
 from __future__ import annotations
@@ -18,6 +25,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+
+from . import _jit
+from ._jit import use_jit  # noqa: F401  (public as tinyprop.kernels.use_jit)
 
 # NumPy reduces a short last axis one row at a time, so for a (batch, classes) array a
 # row max or row sum costs far more than the arithmetic (about 50 us for 1024x10, where
@@ -115,6 +125,63 @@ def zero_where(cond, g):
     return np.where(cond, np.zeros((), g.dtype), g)
 
 
+# Each compiled route starts ``k = _jit.state``: None once tinyprop computes with NumPy
+# (numba missing or turned off), so that route then costs one attribute read.
+
+
+def _compiled(k, size: int, most: int = 1 << 62, least: int = _jit.MIN_SIZE):
+    """numba's kernels for an array of ``size`` elements, given ``k = _jit.state`` (not
+    None), or None (NumPy): fewer than ``least`` or more than ``most`` elements. The size
+    comes before loading, so a small run never loads numba; the caller then checks
+    layouts."""
+    if not least <= size <= most:
+        return None
+    return _jit.kernels() if k is _jit.UNSET else k
+
+
+def _flat_pair(a, g) -> bool:
+    """Whether ``a`` and ``g`` can go to a compiled element-wise kernel: arrays of one
+    shape and one float dtype, C-contiguous."""
+    return (type(g) is np.ndarray and type(a) is np.ndarray and g.shape == a.shape
+            and g.dtype == a.dtype and g.dtype in _BLAS_FLOATS and g.flags.c_contiguous
+            and a.flags.c_contiguous)
+
+
+def relu_backward(out, g):
+    """ReLU's backward from its output: ``g`` where ``out > 0`` (or NaN), +0 where
+    ``out <= 0`` (``zero_where(out <= 0, g)``, one compiled pass with numba)."""
+    k = _jit.state
+    if k is not None and (k := _compiled(k, g.size)) is not None and _flat_pair(out, g):
+        return k.relu_backward(out, g)
+    return zero_where(out <= 0, g)
+
+
+def tanh_backward(out, g):
+    """tanh's backward from its output: ``g * (1 - out * out)`` (one compiled pass with
+    numba instead of three, the same rounding)."""
+    k = _jit.state
+    if k is not None and (k := _compiled(k, g.size)) is not None and _flat_pair(out, g):
+        return k.tanh_backward(out, g)
+    return g * (1 - out * out)
+
+
+def add_rows_(out, b):
+    """``out += b`` in place for a (rows, n) batch ``out`` and a bias ``b`` of shape (n,)
+    or (1, n) (with numba one compiled pass, without NumPy's broadcasting machinery);
+    returns ``out``."""
+    k = _jit.state
+    if (k is not None and (k := _compiled(k, out.size, least=_jit.MIN_IN_PLACE)) is not None
+            and out.ndim == 2
+            and type(b) is np.ndarray
+            and b.shape[-1:] == out.shape[1:] and b.size == out.shape[1]
+            and b.dtype == out.dtype and out.dtype in _BLAS_FLOATS
+            and out.flags.c_contiguous and out.flags.writeable and b.flags.c_contiguous):
+        k.add_rows_(out, b.reshape(-1))
+        return out
+    out += b
+    return out
+
+
 def logsumexp(x, axis=-1, keepdims=False):
     """Stable ``log(sum(exp(x)))`` along ``axis`` (shifts by the max first)."""
     m = np.max(x, axis=axis, keepdims=True)
@@ -124,11 +191,25 @@ def logsumexp(x, axis=-1, keepdims=False):
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
+def _small_rows(k, x, axis):
+    """numba's kernels, given ``k = _jit.state`` (not None), when the softmax family
+    takes their route for ``x`` along ``axis`` (a C-contiguous float32/float64 matrix,
+    the last axis, ``MIN_SIZE`` to ``MAX_SOFTMAX`` elements), else None."""
+    k = _compiled(k, x.size, _jit.MAX_SOFTMAX)
+    if (k is not None and type(x) is np.ndarray and x.ndim == 2 and axis in (1, -1)
+            and x.dtype in _BLAS_FLOATS and x.flags.c_contiguous):
+        return k
+    return None
+
+
 def log_softmax(x, axis=-1):
     """Stable log-softmax: ``(x - max) - log(sum(exp(x - max)))`` along ``axis``.
 
     A row of all ``-inf`` gives NaN, as in PyTorch (there is no distribution to normalise).
     """
+    k = _jit.state
+    if k is not None and (k := _small_rows(k, x, axis)) is not None:
+        return k.log_softmax(x)
     s = x - amax(x, axis)
     e = np.exp(s)
     s -= np.log(row_sum(e, axis))
@@ -137,6 +218,9 @@ def log_softmax(x, axis=-1):
 
 def softmax(x, axis=-1):
     """Stable softmax: subtract the row max before exponentiating (seed 000)."""
+    k = _jit.state
+    if k is not None and (k := _small_rows(k, x, axis)) is not None:
+        return k.softmax(x)
     e = np.exp(x - amax(x, axis))
     e /= row_sum(e, axis)
     return e
@@ -185,6 +269,10 @@ def softmax_cross_entropy(z, labels):
     """Summed cross-entropy of logits ``z`` (N, C) at in-range integer ``labels``, and
     the softmax, from one exponential. The loss terms are ``log_softmax``'s numbers at
     the labels and the softmax is ``softmax``'s, bit for bit."""
+    k = _jit.state
+    if k is not None and (k := _small_rows(k, z, 1)) is not None:
+        picked, p = k.softmax_cross_entropy(z, labels)
+        return -picked.sum(), p
     s = z - amax(z, 1)
     p = np.exp(s)
     total = row_sum(p, 1)
@@ -212,6 +300,10 @@ def softmax_xent_grad(probs, target):
             hot = np.zeros(probs.shape, dtype=probs.dtype)
             hot[row_indices(len(target)), target] = 1
             return probs - hot
+        k = _jit.state
+        if (k is not None and target.dtype == np.int64
+                and (k := _small_rows(k, probs, 1)) is not None):
+            return k.softmax_xent_grad(probs, target)
         if probs.size <= 4096:  # small: one broadcast comparison beats two fancy indexings
             return probs - (target[:, None] == _arange(probs.shape[1]))
         d = probs.copy()

@@ -127,7 +127,7 @@ def backward(params: dict[str, Array], outputs: dict[str, Array], Y: Array) -> d
         d_h, grads[f"W{i}"], db = kernels.affine_backward(h_prev, d, W)
         grads[f"b{i}"] = db[:, None]
         if i > 1:
-            d = d_h * (1 - h_prev * h_prev)  # tanh' from its output h_prev
+            d = kernels.tanh_backward(h_prev, d_h)  # tanh' from its output h_prev
     return {k: grads[k] for k in params if k in grads}
 
 

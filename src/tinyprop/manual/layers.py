@@ -209,9 +209,7 @@ class Linear(Layer):
                 f"as Linear({x_in.shape[1]}, {self.n_out})"
             )
         self.x_in = x_in
-        out = kernels.linear_product(x_in, self.w)
-        out += self.b
-        return out
+        return kernels.add_rows_(kernels.linear_product(x_in, self.w), self.b)
 
     def backward(self, d_out: Array) -> Array:
         x = self.x_in
@@ -292,8 +290,7 @@ class Tanh(_Activation):
         return self.x_out
 
     def _backward(self, d_out: Array) -> Array:
-        y = self.x_out
-        return d_out * (1 - y * y)
+        return kernels.tanh_backward(self.x_out, d_out)
 
 
 class ReLU(_Activation):
@@ -311,7 +308,7 @@ class ReLU(_Activation):
     def _backward(self, d_out: Array) -> Array:
         # the autograd engine's rule: 0 where the output is <= 0 (an infinite gradient
         # too), the gradient elsewhere (a NaN output passes it, as in PyTorch)
-        return kernels.zero_where(self.x_out <= 0, d_out)
+        return kernels.relu_backward(self.x_out, d_out)
 
 
 class LeakyReLU(_Activation):

@@ -24,7 +24,7 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved
-        return g * (1 - out * out)
+        return kernels.tanh_backward(out, g)
 
 
 class Sigmoid(Function):
@@ -53,7 +53,7 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved
-        return kernels.zero_where(out <= 0, g)
+        return kernels.relu_backward(out, g)
 
 
 class LeakyReLU(Function):

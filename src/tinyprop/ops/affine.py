@@ -28,7 +28,7 @@ class LinearFunction(Function):
     def forward(ctx, x, w, b):
         out = kernels.linear_product(x, w)
         if b is not None:
-            out += b
+            kernels.add_rows_(out, b)
         ctx.save_for_backward(x, w)
         return out
 

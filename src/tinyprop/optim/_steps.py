@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _jit
+from ..kernels import _compiled, _flat_pair
+
 
 def lerp_(start, end, weight: float, tmp) -> None:
     """``start += weight * (end - start)`` in place, rounded as PyTorch's ``lerp_``
@@ -49,10 +52,30 @@ def _add_scaled(x, y, alpha: float, out):
     return out
 
 
-def _sub_scaled_(p, x, lr: float, tmp) -> None:
-    """``p -= lr * x`` in place (torch: ``p.add_(x, alpha=-lr)``); ``x`` may be ``tmp``."""
-    np.multiply(x, lr, out=tmp)
-    p -= tmp
+def _sub_scaled_compiled(p, x, lr: float) -> bool:
+    """``p -= lr * x`` in one numba pass, the same rounding as NumPy's (``lr`` cast to
+    ``p``'s dtype first, as NumPy casts a Python float); False, with ``p`` untouched,
+    where that route does not apply (NumPy only, small or mismatched arrays)."""
+    k = _jit.state
+    if (k is not None and (k := _compiled(k, p.size, least=_jit.MIN_IN_PLACE)) is not None
+            and _flat_pair(p, x)
+            and p.flags.writeable):
+        k.sub_scaled_(p, x, p.dtype.type(lr))
+        return True
+    return False
+
+
+def _sub_scaled_(p, x, lr: float, tmp=None) -> None:
+    """``p -= lr * x`` in place (torch: ``p.add_(x, alpha=-lr)``); ``x`` may be ``tmp``,
+    and with ``tmp=None`` the product goes into a temporary. With numba (the ``fast``
+    extra) it is one compiled pass with no product array (:func:`_sub_scaled_compiled`)."""
+    if _sub_scaled_compiled(p, x, lr):
+        return
+    if tmp is None:
+        p -= x * lr
+    else:
+        np.multiply(x, lr, out=tmp)
+        p -= tmp
 
 
 def _div_sqrt(x, sq, eps: float, out, scale: float = 1.0):
