@@ -93,6 +93,13 @@ def parts(sizes, act, X, y, batch: int, lr: float) -> dict:
         hs.append(np.tanh(hs[-1] @ W.T))
     z = hs[-1] @ Ws[-1].T
     gs = [np.ones((len(xb), b), np.float32) * 0.01 for b in sizes[1:]]
+    pre = [g.copy() for g in gs]  # pre-activations: the bias is added to them in place
+    # the routes tinyprop takes, numba's where it runs (the same names on older code,
+    # which had them inline)
+    add_rows_ = getattr(kernels, "add_rows_", lambda out, b: np.add(out, b, out=out))
+    tanh_backward = getattr(kernels, "tanh_backward", lambda o, g: g * (1 - o * o))
+    relu_backward = getattr(kernels, "relu_backward",
+                            lambda o, g: np.where(o <= 0, np.zeros((), o.dtype), g))
 
     def gemm():  # forward products, then dx (not for the input) and dW per layer
         h = xb
@@ -105,15 +112,15 @@ def parts(sizes, act, X, y, batch: int, lr: float) -> dict:
 
     def elementwise():  # what the step computes besides the products, as tinyprop does
         for i in range(len(Ws) - 1):
-            a = gs[i] + bs[i]
+            a = add_rows_(pre[i], bs[i])
             if act == "tanh":
                 o = np.tanh(a)
-                gs[i] * (1 - o * o)
+                tanh_backward(o, gs[i])
             else:
                 o = kernels.relu(a)
-                np.where(o <= 0, np.zeros((), o.dtype), gs[i])
+                relu_backward(o, gs[i])
             kernels.col_sum(gs[i])
-        zz = z + bs[-1]
+        zz = add_rows_(z, bs[-1])
         total, p = kernels.softmax_cross_entropy(zz, yb0)
         d = kernels.softmax_xent_grad(p, yb0)
         d *= 1 / len(yb0)

@@ -163,7 +163,10 @@ def machine() -> dict:
         pass
     from importlib.metadata import PackageNotFoundError, version
 
-    for mod, dist in (("torch", "torch"), ("jax", "jax"), ("sklearn", "scikit-learn")):
+    info["tinyprop_jit"] = "off (TINYPROP_JIT=0)" if os.environ.get("TINYPROP_JIT") == "0" else (
+        "numba" if importlib.util.find_spec("numba") else "off (numba not installed)")
+    for mod, dist in (("torch", "torch"), ("jax", "jax"), ("sklearn", "scikit-learn"),
+                      ("numba", "numba")):
         with contextlib.suppress(PackageNotFoundError):  # not imported into this process
             info[mod] = version(dist)
     try:
@@ -330,7 +333,12 @@ def main(argv=None) -> int:
     p.add_argument("--keep-blas-env", action="store_true",
                    help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE if set (they are unset "
                         "for this run by default: a user's machine does not set them)")
+    p.add_argument("--no-jit", action="store_true",
+                   help="keep tinyprop on NumPy even if numba is installed (TINYPROP_JIT=0 "
+                        "for this run): what the fast extra buys is the difference")
     args = p.parse_args(argv)
+    if args.no_jit:
+        os.environ["TINYPROP_JIT"] = "0"  # before the workers start: they inherit it
     if args.rounds is not None and args.rounds < 1:
         p.error(f"--rounds must be at least 1, got {args.rounds}")
     res = {"machine": machine(), "quick": args.quick, "date": time.strftime("%Y-%m-%d %H:%M"),

@@ -15,9 +15,10 @@ have a compiled route.
 
 Compiled routes: with numba installed (the ``fast`` extra), ``add_rows_``,
 ``relu_backward`` and ``tanh_backward`` (and, outside this module, the optimizers'
-update and the uint8 batches of ``DataLoader``) run as one compiled loop each
-(:mod:`tinyprop._jit`), bit for bit the same numbers as the NumPy route. ``use_jit``
-turns them off or on.
+update) run as one compiled loop each (:mod:`tinyprop._jit`), bit for bit the same
+numbers as the NumPy route; so do softmax, log-softmax, ``softmax_cross_entropy`` and
+``softmax_xent_grad`` on small batches, whose exponentials and row sums may differ from
+NumPy's in the last bits. ``use_jit`` turns them off or on.
 """
 
 from __future__ import annotations
@@ -171,8 +172,7 @@ def add_rows_(out, b):
     returns ``out``."""
     k = _jit.state
     if (k is not None and (k := _compiled(k, out.size, least=_jit.MIN_IN_PLACE)) is not None
-            and out.ndim == 2
-            and type(b) is np.ndarray
+            and out.ndim == 2 and type(b) is np.ndarray
             and b.shape[-1:] == out.shape[1:] and b.size == out.shape[1]
             and b.dtype == out.dtype and out.dtype in _BLAS_FLOATS
             and out.flags.c_contiguous and out.flags.writeable and b.flags.c_contiguous):

@@ -58,22 +58,17 @@ def _sub_scaled_compiled(p, x, lr: float) -> bool:
     where that route does not apply (NumPy only, small or mismatched arrays)."""
     k = _jit.state
     if (k is not None and (k := _compiled(k, p.size, least=_jit.MIN_IN_PLACE)) is not None
-            and _flat_pair(p, x)
-            and p.flags.writeable):
+            and _flat_pair(p, x) and p.flags.writeable):
         k.sub_scaled_(p, x, p.dtype.type(lr))
         return True
     return False
 
 
-def _sub_scaled_(p, x, lr: float, tmp=None) -> None:
-    """``p -= lr * x`` in place (torch: ``p.add_(x, alpha=-lr)``); ``x`` may be ``tmp``,
-    and with ``tmp=None`` the product goes into a temporary. With numba (the ``fast``
-    extra) it is one compiled pass with no product array (:func:`_sub_scaled_compiled`)."""
-    if _sub_scaled_compiled(p, x, lr):
-        return
-    if tmp is None:
-        p -= x * lr
-    else:
+def _sub_scaled_(p, x, lr: float, tmp) -> None:
+    """``p -= lr * x`` in place (torch: ``p.add_(x, alpha=-lr)``); ``x`` may be ``tmp``.
+    With numba (the ``fast`` extra) it is one compiled pass with no product array
+    (:func:`_sub_scaled_compiled`)."""
+    if not _sub_scaled_compiled(p, x, lr):
         np.multiply(x, lr, out=tmp)
         p -= tmp
 
