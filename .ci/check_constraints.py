@@ -14,7 +14,8 @@ from pathlib import Path
 
 import tomllib
 
-EXTRAS = ("train", "test", "oracle", "tracking", "sweep", "playground", "fast")  # "bench" is not tested
+# "bench" is not tested
+EXTRAS = ("train", "test", "oracle", "tracking", "sweep", "playground", "fast")
 REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)$")
 
 
