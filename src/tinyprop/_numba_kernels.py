@@ -84,17 +84,25 @@ def _row_max(z, i):
 
 
 @_jit
+def _softmax_row(z, i, p):
+    """Row ``i`` of softmax(z) into ``p``; returns the row's max and its sum of
+    exponentials."""
+    m = _row_max(z, i)
+    total = z.dtype.type(0)
+    for j in range(z.shape[1]):
+        e = np.exp(z[i, j] - m)
+        p[i, j] = e
+        total += e
+    for j in range(z.shape[1]):
+        p[i, j] /= total
+    return m, total
+
+
+@_jit
 def softmax(z):
     p = np.empty_like(z)
     for i in range(z.shape[0]):
-        m = _row_max(z, i)
-        total = z.dtype.type(0)
-        for j in range(z.shape[1]):
-            e = np.exp(z[i, j] - m)
-            p[i, j] = e
-            total += e
-        for j in range(z.shape[1]):
-            p[i, j] /= total
+        _softmax_row(z, i, p)
     return p
 
 
@@ -125,15 +133,8 @@ def softmax_cross_entropy(z, labels):
         y = labels[i] + c if labels[i] < 0 else labels[i]
         if y < 0 or y >= c:
             raise IndexError("label out of range for the number of classes")
-        m = _row_max(z, i)
-        total = z.dtype.type(0)
-        for j in range(z.shape[1]):
-            e = np.exp(z[i, j] - m)
-            p[i, j] = e
-            total += e
+        m, total = _softmax_row(z, i, p)
         picked[i] = (z[i, y] - m) - np.log(total)
-        for j in range(z.shape[1]):
-            p[i, j] /= total
     return picked, p
 
 
