@@ -18,6 +18,8 @@ import os
 import warnings
 from importlib import import_module
 
+from ._validate import check_bool
+
 # Arrays smaller than this stay on NumPy: a small run (the toy datasets) then never pays
 # numba's import and start (about 0.4 s, once per process).
 MIN_SIZE = 256
@@ -82,9 +84,8 @@ def use_jit(enabled: bool | None = None) -> bool:
     global state
     if enabled is None:
         return kernels() is not None
-    if not isinstance(enabled, bool):
-        raise TypeError(f"use_jit: expected True, False or None, got {enabled!r}")
-    if not enabled:
+    if not check_bool(enabled, "use_jit: enabled", expected="True, False or None",
+                      fix="pass True, False, or nothing to ask"):
         state = None
         return False
     try:
