@@ -42,7 +42,9 @@ class UsageError(ConfigError):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2
-        raise UsageError(f"{self.prog}: {message}")
+        # a command's parser names it ("tinyprop train: ..."); main() prints "tinyprop: "
+        where = f"{self.prog}: " if " " in self.prog else ""
+        raise UsageError(f"{where}{message}")
 
 
 def _int_list(text: str) -> list[int]:
@@ -514,7 +516,12 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     try:
-        args = build_parser().parse_args(argv)
+        args, unknown = build_parser().parse_known_args(argv)
+        if unknown:  # named with its command, as the commands' own errors are
+            cmd = "tinyprop" + (f" {args.command}" if args.command else "")
+            where = f"{cmd}: " if args.command else ""
+            raise UsageError(f"{where}unrecognized arguments: {' '.join(unknown)}; "
+                             f"see `{cmd} --help` for the options")
         if args.command is None:
             print(f"tinyprop {__version__}: backpropagation from scratch on NumPy\n\ncommands:")
             for name, text in COMMANDS.items():

@@ -264,6 +264,19 @@ def test_bad_input_one_line_exit_2(args, needle, tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize("args, line", [
+    (["train", "--bogus", "x"], "tinyprop: error: tinyprop train: unrecognized arguments: "
+     "--bogus x; see `tinyprop train --help` for the options"),
+    (["--bogus"], "tinyprop: error: unrecognized arguments: --bogus; see `tinyprop --help` "
+     "for the options"),
+    (["frobnicate"], "tinyprop: error: argument command: invalid choice: 'frobnicate'"),
+])
+def test_usage_errors_name_the_command_once(args, line, capsys):
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and err.startswith(line) and len(err.strip().splitlines()) == 1, err
+    assert "error: tinyprop:" not in err  # the program's name is not repeated
+
+
 def test_bad_toml_and_unknown_key(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text("epochs = [unclosed")
