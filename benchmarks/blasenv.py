@@ -27,3 +27,12 @@ def restart_without_handicap(script: str) -> None:
     env = dict(os.environ)
     env[UNSET_NOTE] = ";".join(f"{k}={env.pop(k)}" for k in BLAS_HANDICAP if k in env)
     os.execve(sys.executable, [sys.executable, os.path.abspath(script), *sys.argv[1:]], env)
+
+
+def jit_as_in_a_long_run(no_jit: bool = False) -> None:
+    """Set ``TINYPROP_JIT`` for this process and its workers: ``1`` (numba's kernels from
+    the first pass that can use them, if numba is installed), because the benchmarks time
+    the steady state of a long run, where tinyprop has loaded them by then (with the
+    variable unset it waits for ``tinyprop._jit.AUTO_AFTER`` elements); ``0`` with
+    ``no_jit``. A value already set in the environment is kept."""
+    os.environ["TINYPROP_JIT"] = "0" if no_jit else os.environ.get("TINYPROP_JIT", "1")

@@ -21,7 +21,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from blasenv import restart_without_handicap  # noqa: E402
+from blasenv import jit_as_in_a_long_run, restart_without_handicap  # noqa: E402
 
 if __name__ == "__main__":
     restart_without_handicap(__file__)  # before NumPy is imported
@@ -196,6 +196,7 @@ def main(argv=None) -> int:
     p.add_argument("--json", default=None, help="also write the numbers to this file")
     p.add_argument("--keep-blas-env", action="store_true")
     args = p.parse_args(argv)
+    jit_as_in_a_long_run()  # TINYPROP_JIT=0 in the environment measures NumPy alone
     res = measure(1 if args.quick else args.rounds, args.quick)
     print()
     print(table(res))

@@ -23,7 +23,12 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from blasenv import BLAS_HANDICAP, UNSET_NOTE, restart_without_handicap  # noqa: E402
+from blasenv import (  # noqa: E402
+    BLAS_HANDICAP,
+    UNSET_NOTE,
+    jit_as_in_a_long_run,
+    restart_without_handicap,
+)
 
 if __name__ == "__main__":
     restart_without_handicap(__file__)  # before NumPy is imported
@@ -337,8 +342,7 @@ def main(argv=None) -> int:
                    help="keep tinyprop on NumPy even if numba is installed (TINYPROP_JIT=0 "
                         "for this run): what the fast extra buys is the difference")
     args = p.parse_args(argv)
-    if args.no_jit:
-        os.environ["TINYPROP_JIT"] = "0"  # before the workers start: they inherit it
+    jit_as_in_a_long_run(args.no_jit)  # before the workers start: they inherit it
     if args.rounds is not None and args.rounds < 1:
         p.error(f"--rounds must be at least 1, got {args.rounds}")
     res = {"machine": machine(), "quick": args.quick, "date": time.strftime("%Y-%m-%d %H:%M"),

@@ -18,7 +18,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from blasenv import restart_without_handicap  # noqa: E402
+from blasenv import jit_as_in_a_long_run, restart_without_handicap  # noqa: E402
 
 if __name__ == "__main__":
     restart_without_handicap(__file__)  # before NumPy is imported
@@ -132,6 +132,7 @@ def main(argv=None) -> int:
     p.add_argument("--isolate", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--keep-blas-env", action="store_true")
     args = p.parse_args(argv)
+    jit_as_in_a_long_run()  # TINYPROP_JIT=0 in the environment measures NumPy alone
     widths = [16, 256, 1024] if args.quick else WIDTHS
     batches = [1, 64, 1024] if args.quick else BATCHES
     rounds = 1 if args.quick else args.rounds

@@ -8,6 +8,7 @@ exercised whichever is the default here. No timing is asserted (speed: benchmark
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import types
@@ -26,10 +27,10 @@ pytest.importorskip("numba")  # the test extra installs it; the fallback is test
 
 @pytest.fixture
 def jit_state():
-    """Restores whether the kernels are on after the test."""
-    saved = _jit.state
+    """Restores whether the kernels are on (and the automatic count) after the test."""
+    saved = _jit.state, _jit._seen, _jit._auto
     yield
-    _jit.state = saved
+    _jit.state, _jit._seen, _jit._auto = saved
 
 
 def both_routes(fn):
@@ -200,7 +201,7 @@ def test_use_jit_checks_its_argument(jit_state):
 
 def test_small_arrays_stay_on_numpy(jit_state, monkeypatch):
     calls = []
-    monkeypatch.setattr(_jit, "kernels", lambda: calls.append(1))
+    monkeypatch.setattr(_jit, "eligible", lambda size: calls.append(size))
     _jit.state = _jit.UNSET  # as in a new process: numba not loaded yet
     small = np.ones((8, 8), np.float32)
     kernels.relu_backward(small, small)
@@ -210,6 +211,30 @@ def test_small_arrays_stay_on_numpy(jit_state, monkeypatch):
     ones = np.ones((32, 100), np.float32)
     _sub_scaled_(ones, ones.copy(), 0.1, np.empty_like(ones))
     assert calls == []
+    kernels.relu_backward(ones, ones)
+    assert calls == [3200]
+
+
+def test_numba_loads_once_numpy_has_done_enough(jit_state, monkeypatch):
+    monkeypatch.delenv("TINYPROP_JIT", raising=False)
+    monkeypatch.setattr(_jit, "AUTO_AFTER", 3 * 4096)
+    _jit.state, _jit._seen, _jit._auto = _jit.UNSET, 0, None
+    g = np.ones((64, 64), np.float32)
+    for _ in range(2):
+        kernels.tanh_backward(g, g)  # NumPy, counted
+        assert _jit.state is _jit.UNSET and not kernels.use_jit()
+    kernels.tanh_backward(g, g)  # the third pass reaches AUTO_AFTER: numba from here on
+    assert kernels.use_jit() and _jit.state is not _jit.UNSET
+
+
+@pytest.mark.parametrize("env, numba_found", [("0", True), ("", False)])
+def test_numpy_for_good_when_turned_off_or_missing(env, numba_found, jit_state, monkeypatch):
+    monkeypatch.setenv("TINYPROP_JIT", env)
+    monkeypatch.setattr(_jit, "find_spec", lambda name: object() if numba_found else None)
+    _jit.state, _jit._seen, _jit._auto = _jit.UNSET, 0, None
+    g = np.ones((64, 64), np.float32)
+    kernels.relu_backward(g, g)
+    assert _jit.state is None and not kernels.use_jit()
 
 
 def test_a_broken_numba_warns_once_and_falls_back(jit_state, monkeypatch):
@@ -236,8 +261,10 @@ def test_missing_numba_is_the_plain_numpy_install(jit_state, monkeypatch):
         kernels.use_jit(True)
 
 
-@pytest.mark.parametrize("env, loaded", [("1", True), ("0", False)])
+@pytest.mark.parametrize("env, loaded", [("1", True), ("0", False), ("", False)])
 def test_numba_loads_only_when_used_and_allowed(env, loaded):
+    # TINYPROP_JIT=1: on the first pass that can use it; 0: never; unset: not for a
+    # short piece of work like this one (see _jit.AUTO_AFTER)
     code = (
         "import sys, numpy as np, tinyprop as tp\n"
         "assert 'numba' not in sys.modules, 'import tinyprop loaded numba'\n"
@@ -247,9 +274,9 @@ def test_numba_loads_only_when_used_and_allowed(env, loaded):
         "from tinyprop.kernels import use_jit\n"
         "print('numba' in sys.modules, use_jit())\n"
     )
-    import os
-
-    env_vars = {**os.environ, "TINYPROP_JIT": env}
+    env_vars = {k: v for k, v in os.environ.items() if k != "TINYPROP_JIT"}
+    if env:
+        env_vars["TINYPROP_JIT"] = env
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=env_vars, check=True).stdout.split()
     assert out == [str(loaded), str(loaded)]

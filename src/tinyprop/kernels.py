@@ -13,9 +13,9 @@ LeakyReLU's slope) is not delicate: it sits inline, next to its forward, in each
 those of the hot path (the bias add, ReLU's and tanh's backward) live here because they
 have a compiled route.
 
-Compiled routes: with numba installed (the ``fast`` extra), ``add_rows_``,
-``relu_backward`` and ``tanh_backward`` (and, outside this module, the optimizers'
-update) run as one compiled loop each (:mod:`tinyprop._jit`), bit for bit the same
+Compiled routes: once numba is loaded (the ``fast`` extra; when, :mod:`tinyprop._jit`
+says), ``add_rows_``, ``relu_backward`` and ``tanh_backward`` (and, outside this module,
+the optimizers' update) run as one compiled loop each, bit for bit the same
 numbers as the NumPy route; so do softmax, log-softmax, ``softmax_cross_entropy`` and
 ``softmax_xent_grad`` on small batches, whose exponentials and row sums may differ from
 NumPy's in the last bits. ``use_jit`` turns them off or on.
@@ -132,12 +132,12 @@ def zero_where(cond, g):
 
 def _compiled(k, size: int, most: int = 1 << 62, least: int = _jit.MIN_SIZE):
     """numba's kernels for an array of ``size`` elements, given ``k = _jit.state`` (not
-    None), or None (NumPy): fewer than ``least`` or more than ``most`` elements. The size
-    comes before loading, so a small run never loads numba; the caller then checks
-    layouts."""
+    None), or None (NumPy): fewer than ``least`` or more than ``most`` elements, or numba
+    not loaded yet (:func:`tinyprop._jit.eligible` counts the pass towards loading it).
+    The caller then checks layouts."""
     if not least <= size <= most:
         return None
-    return _jit.kernels() if k is _jit.UNSET else k
+    return _jit.eligible(size) if k is _jit.UNSET else k
 
 
 def _flat_pair(a, g) -> bool:
