@@ -1,9 +1,12 @@
-"""The numba kernels (the ``fast`` extra) give NumPy's numbers, bit for bit.
+"""The numba kernels (the ``fast`` extra) give NumPy's numbers, and load when they should.
 
 Every compiled pass is held to the NumPy route it replaces, on the same arrays (special
-values included); a training run with the kernels and one without end on the same
-weights. The NumPy fallback is what these tests compare against, so both routes are
-exercised whichever is the default here. No timing is asserted (speed: benchmarks/).
+values included): bit for bit, and for the softmax family (libm's exponential, sums in
+order) to the last bits, exactly consistent among themselves. A training run with the
+kernels and one without end on the same weights up to that rounding. Both routes run
+here whatever TINYPROP_JIT says; so do the rules for when numba loads (never at import,
+not for small arrays, after ``AUTO_AFTER`` elements, at once with TINYPROP_JIT=1).
+No timing is asserted (speed: benchmarks/).
 """
 
 from __future__ import annotations
