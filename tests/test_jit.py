@@ -230,6 +230,15 @@ def test_numba_loads_once_numpy_has_done_enough(jit_state, monkeypatch):
     assert kernels.use_jit() and _jit.state is not _jit.UNSET
 
 
+def test_each_pass_counts_once_towards_loading(jit_state, monkeypatch):
+    monkeypatch.delenv("TINYPROP_JIT", raising=False)
+    _jit.state, _jit._seen = _jit.UNSET, None
+    w = tp.tensor(np.ones((200, 100), np.float32), requires_grad=True)  # above SGD's _SMALL
+    w.grad = tp.tensor(np.ones((200, 100), np.float32))
+    optim.SGD([w], lr=0.1).step()
+    assert _jit._seen == 20000 and _jit.state is _jit.UNSET
+
+
 @pytest.mark.parametrize("env, numba_found", [("0", True), ("", False)])
 def test_numpy_for_good_when_turned_off_or_missing(env, numba_found, jit_state, monkeypatch):
     monkeypatch.setenv("TINYPROP_JIT", env)

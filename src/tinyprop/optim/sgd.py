@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _jit
 from ..errors import ConfigError
-from ._steps import _add_scaled, _mul_add_, _sub_scaled_, _sub_scaled_compiled
+from ._steps import _add_scaled, _mul_add_, _sub_scaled_
 from ._validate import check_bool, check_real
 from .optimizer import Optimizer
 
@@ -81,12 +80,11 @@ class SGD(Optimizer):
     def _step_group(self, group: dict) -> None:
         # Plain SGD (no momentum, decay or maximize: the seeds' update) skips the general
         # per-parameter machinery; small parameters take a temporary instead of a scratch
-        # lookup, which costs more than the arithmetic, and with numba one compiled pass
-        # takes the update. Same operations, same rounding.
+        # lookup, which costs more than the arithmetic; a large one's update may be numba's
+        # one pass (_sub_scaled_, the fast extra). Same operations, same rounding.
         if group["momentum"] or group["weight_decay"] or group["maximize"]:
             return super()._step_group(group)
         lr = float(group["lr"])
-        jit = _jit.state is not None  # numba may take the update (the fast extra)
         for p in group["params"]:
             g = p.grad
             if g is None:
@@ -94,8 +92,6 @@ class SGD(Optimizer):
             g, d = g._data, p._data
             if g.shape != d.shape:
                 self._grad_of(p)  # raises the shape error
-            if jit and _sub_scaled_compiled(d, g, lr):
-                continue
             if d.size <= _SMALL:
                 d -= g * lr  # a Python float keeps g's dtype
             else:
