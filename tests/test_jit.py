@@ -22,6 +22,7 @@ import pytest
 import tinyprop as tp
 from tinyprop import _jit, kernels, manual, nn, optim
 from tinyprop.data import DataLoader
+from tinyprop.errors import ConfigError
 from tinyprop.optim._steps import _sub_scaled_
 from tinyprop.train import AutogradEngine, ManualEngine, to_manual_network
 
@@ -31,9 +32,9 @@ pytest.importorskip("numba")  # the test extra installs it; the fallback is test
 @pytest.fixture
 def jit_state():
     """Restores whether the kernels are on (and the automatic count) after the test."""
-    saved = _jit.state, _jit._seen, _jit._auto
+    saved = _jit.state, _jit._seen
     yield
-    _jit.state, _jit._seen, _jit._auto = saved
+    _jit.state, _jit._seen = saved
 
 
 def both_routes(fn):
@@ -221,7 +222,7 @@ def test_small_arrays_stay_on_numpy(jit_state, monkeypatch):
 def test_numba_loads_once_numpy_has_done_enough(jit_state, monkeypatch):
     monkeypatch.delenv("TINYPROP_JIT", raising=False)
     monkeypatch.setattr(_jit, "AUTO_AFTER", 3 * 4096)
-    _jit.state, _jit._seen, _jit._auto = _jit.UNSET, 0, None
+    _jit.state, _jit._seen = _jit.UNSET, None
     g = np.ones((64, 64), np.float32)
     for _ in range(2):
         kernels.tanh_backward(g, g)  # NumPy, counted
@@ -239,11 +240,22 @@ def test_each_pass_counts_once_towards_loading(jit_state, monkeypatch):
     assert _jit._seen == 20000 and _jit.state is _jit.UNSET
 
 
+def test_a_bad_setting_is_a_clear_error(jit_state, monkeypatch):
+    monkeypatch.setenv("TINYPROP_JIT", "fast")
+    _jit.state, _jit._seen = _jit.UNSET, None
+    g = np.ones((64, 64), np.float32)
+    with pytest.raises(ConfigError, match="TINYPROP_JIT must be 0 or 1.*got 'fast'.*unset"):
+        kernels.relu_backward(g, g)
+    assert _jit.state is _jit.UNSET  # nothing decided: fixing the variable is enough
+    monkeypatch.setenv("TINYPROP_JIT", "0")
+    same_bits(kernels.relu_backward(g, g), g)
+
+
 @pytest.mark.parametrize("env, numba_found", [("0", True), ("", False)])
 def test_numpy_for_good_when_turned_off_or_missing(env, numba_found, jit_state, monkeypatch):
     monkeypatch.setenv("TINYPROP_JIT", env)
     monkeypatch.setattr(_jit, "find_spec", lambda name: object() if numba_found else None)
-    _jit.state, _jit._seen, _jit._auto = _jit.UNSET, 0, None
+    _jit.state, _jit._seen = _jit.UNSET, None
     g = np.ones((64, 64), np.float32)
     kernels.relu_backward(g, g)
     assert _jit.state is None and not kernels.use_jit()

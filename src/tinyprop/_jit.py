@@ -12,8 +12,8 @@ NumPy until the passes that numba could take have processed ``AUTO_AFTER`` eleme
 (when NumPy has cost about as much more than numba would have as loading numba costs:
 the ski-rental rule), then loads numba and uses it for the rest of the process. The
 environment variable ``TINYPROP_JIT`` chooses otherwise: ``1`` loads numba on the first
-pass that can use it, ``0`` never loads it; :func:`use_jit` switches in code. numba is
-never imported by ``import tinyprop``.
+pass that can use it, ``0`` never loads it (any other value is a ConfigError);
+:func:`use_jit` switches in code. numba is never imported by ``import tinyprop``.
 
 If numba is missing, or cannot compile or load the kernels (an unsupported NumPy, no
 writable cache directory), tinyprop uses NumPy (with one warning in the second case).
@@ -27,6 +27,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from ._validate import check_bool
+from .errors import ConfigError
 
 # Arrays smaller than this stay on NumPy: the compiled call saves little there.
 MIN_SIZE = 256
@@ -46,29 +47,41 @@ AUTO_AFTER = 4 * 10**9
 # The compiled module, None for NumPy, UNSET before the first pass that could use it.
 # kernels.py reads it before each such pass: None costs one attribute read.
 state = UNSET = object()
-_seen = 0  # elements the eligible passes have processed on NumPy (TINYPROP_JIT unset)
-_auto = None  # None: not decided yet; True: counting towards AUTO_AFTER
+# Elements the eligible passes have processed on NumPy with TINYPROP_JIT unset; None
+# until the first such pass has read the variable.
+_seen = None
 
 
-def _setting() -> str:
-    """``TINYPROP_JIT`` as "0", "1" or "" (unset, or anything else: automatic)."""
-    value = os.environ.get("TINYPROP_JIT", "").strip().lower()
-    return {"0": "0", "false": "0", "no": "0", "off": "0",
-            "1": "1", "true": "1", "yes": "1", "on": "1"}.get(value, "")
+_SETTINGS = {"": "", "0": "0", "false": "0", "no": "0", "off": "0",
+             "1": "1", "true": "1", "yes": "1", "on": "1"}
+
+
+def setting() -> str:
+    """``TINYPROP_JIT`` as "0", "1" or "" (unset: automatic); a ConfigError for any other
+    value."""
+    raw = os.environ.get("TINYPROP_JIT", "")
+    value = _SETTINGS.get(raw.strip().lower())
+    if value is None:
+        raise ConfigError(
+            f"environment variable TINYPROP_JIT must be 0 or 1 (or unset), got {raw!r}; "
+            "set TINYPROP_JIT=1 to use numba's kernels from the start, 0 never to load "
+            "numba, or unset it to let tinyprop decide"
+        )
+    return value
 
 
 def eligible(size: int):
     """The compiled module for a pass over ``size`` elements while ``state`` is UNSET,
     or None (NumPy for this pass, and for good when numba is missing or turned off)."""
-    global state, _seen, _auto
-    if _auto is None:
-        setting = _setting()
-        if setting == "1":
+    global state, _seen
+    if _seen is None:
+        chosen = setting()
+        if chosen == "1":
             return kernels()
-        if setting == "0" or find_spec("numba") is None:
+        if chosen == "0" or find_spec("numba") is None:
             state = None
             return None
-        _auto = True
+        _seen = 0
     _seen += size
     return kernels() if _seen >= AUTO_AFTER else None
 
@@ -83,7 +96,7 @@ def kernels():
 def _load():
     global state
     state = None
-    if _setting() == "0":
+    if setting() == "0":
         return None
     try:
         compiled = _compiled_module()

@@ -19,7 +19,7 @@ import json
 import sys
 import warnings
 
-from . import __version__
+from . import __version__, _jit
 from .errors import ConfigError, TinypropError, one_line
 
 COMMANDS = {
@@ -522,6 +522,7 @@ def main(argv=None) -> int:
             where = f"{cmd}: " if args.command else ""
             raise UsageError(f"{where}unrecognized arguments: {' '.join(unknown)}; "
                              f"see `{cmd} --help` for the options")
+        _jit.setting()  # a bad TINYPROP_JIT is refused before anything is created
         if args.command is None:
             print(f"tinyprop {__version__}: backpropagation from scratch on NumPy\n\ncommands:")
             for name, text in COMMANDS.items():

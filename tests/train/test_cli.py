@@ -277,6 +277,15 @@ def test_usage_errors_name_the_command_once(args, line, capsys):
     assert "error: tinyprop:" not in err  # the program's name is not repeated
 
 
+def test_bad_jit_setting_is_refused_before_the_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TINYPROP_JIT", "fast")
+    code, _, err = run_cli(["train", "--epochs", "1", "--no-progress", "--out",
+                            str(tmp_path / "r")], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "TINYPROP_JIT must be 0 or 1" in err and "got 'fast'" in err
+    assert not (tmp_path / "r").exists()
+
+
 def test_bad_toml_and_unknown_key(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text("epochs = [unclosed")
